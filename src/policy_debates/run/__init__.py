@@ -1,0 +1,1 @@
+"""Execution: the shard stages (pure functions over files) and the executors."""

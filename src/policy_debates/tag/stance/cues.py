@@ -1,0 +1,128 @@
+"""The multilingual cue tagger: stance cues toward the target, not sentiment.
+
+Cue lists per language live in ``data/<lang>.txt``: ``[against]`` (calls to ban
+or stop, harms named), ``[favor]`` (benefits claimed, deployments defended),
+``[negation]`` (a negator just before a cue turns it round: "nicht
+verhältnismäßig"), ``[reported]`` (a sentence with "said", "laut", "selon"… is
+someone else's voice). Cues inside quotation marks or in reported sentences
+count a quarter: a quoted critic is not the article's own stance. The headline
+and the editor's note speak for the publisher and weigh more.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ...datafiles import language_files, read_sections
+from . import StanceGuess
+
+DATA = Path(__file__).parent / "data"
+VERSION = "1"
+
+TITLE_WEIGHT = 1.5
+NOTE_WEIGHT = 2.0
+LAST_PARAGRAPH_WEIGHT = 1.3
+REPORTED_WEIGHT = 0.25
+NEGATION_WINDOW = 4  # words before a cue
+MIN_EVIDENCE = 1.5  # less total cue weight than this: abstain (neutral)
+MARGIN = 0.3  # |against - favor| / total below this: neutral
+
+_SENTENCES = re.compile(r"(?<=[.!?…])\s+(?=[\"'«„“”‚‘(\[]?[A-ZÀ-ÝĄĆĘŁŃÓŚŹŻ0-9])")
+_QUOTED = re.compile(r"„[^“”\"]{3,}[“”\"]|“[^”]{3,}”|«[^»]{3,}»|\"[^\"]{3,}\"|”[^”]{3,}”")
+
+
+@dataclass(frozen=True)
+class _Cue:
+    pattern: re.Pattern
+    weight: float
+
+
+@dataclass(frozen=True)
+class CueSet:
+    against: tuple[_Cue, ...]
+    favor: tuple[_Cue, ...]
+    negation: re.Pattern | None
+    reported: re.Pattern | None
+
+
+def _compile(entries) -> tuple[_Cue, ...]:
+    return tuple(_Cue(re.compile(rf"(?<!\w)(?:{p})", re.IGNORECASE), w) for p, w in entries)
+
+
+@lru_cache(maxsize=None)
+def cue_set(language: str, extra_against: tuple = (), extra_favor: tuple = ()) -> CueSet:
+    """Cues for ``language`` plus English and ``common`` (loanwords travel);
+    every language's cues when the language is unknown."""
+    files = language_files(DATA)
+    wanted = [l for l in files if l in (language, "en", "common")] if language in files else list(files)
+    sections: dict[str, list] = {"against": [], "favor": [], "negation": [], "reported": []}
+    for lang in wanted:
+        for name, entries in read_sections(files[lang]).items():
+            if name in sections:
+                sections[name].extend(entries)
+    sections["against"].extend((p, 1.0) for p in extra_against)
+    sections["favor"].extend((p, 1.0) for p in extra_favor)
+
+    def alt(name):
+        pats = sorted({p for p, _ in sections[name]})
+        return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in pats) + r")(?!\w)", re.IGNORECASE) if pats else None
+
+    return CueSet(_compile(sorted(set(sections["against"]))), _compile(sorted(set(sections["favor"]))), alt("negation"), alt("reported"))
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCES.split(text) if s.strip()]
+
+
+class CueTagger:
+    name = "cues"
+
+    def __init__(self, extra_against: tuple[str, ...] = (), extra_favor: tuple[str, ...] = ()):
+        self.extra_against = tuple(extra_against)
+        self.extra_favor = tuple(extra_favor)
+
+    @property
+    def source(self) -> str:
+        return f"{self.name}-v{VERSION}"
+
+    def evidence(self, title, editor_note, text, language) -> tuple[float, float]:
+        cues = cue_set(language, self.extra_against, self.extra_favor)
+        units: list[tuple[str, float]] = []
+        if title:
+            units.append((title, TITLE_WEIGHT))
+        if editor_note:
+            units += [(s, NOTE_WEIGHT) for s in sentences(editor_note)]
+        paras = [p for p in text.split("\n\n") if p.strip()]
+        for i, p in enumerate(paras):
+            w = LAST_PARAGRAPH_WEIGHT if i == len(paras) - 1 and len(paras) > 2 else 1.0
+            units += [(s, w) for s in sentences(p)]
+        against = favor = 0.0
+        for sentence, weight in units:
+            reported = bool(cues.reported and cues.reported.search(sentence))
+            quoted = [m.span() for m in _QUOTED.finditer(sentence)]
+            for polarity, cue_list in (("against", cues.against), ("favor", cues.favor)):
+                for cue in cue_list:
+                    for m in cue.pattern.finditer(sentence):
+                        w = weight * cue.weight
+                        if reported or any(a <= m.start() < b for a, b in quoted):
+                            w *= REPORTED_WEIGHT
+                        before = " ".join(sentence[: m.start()].split()[-NEGATION_WINDOW:])
+                        flipped = bool(cues.negation and before and cues.negation.search(before))
+                        if (polarity == "against") != flipped:
+                            against += w
+                        else:
+                            favor += w * (0.5 if flipped else 1.0)
+        return against, favor
+
+    def tag(self, title, editor_note, text, language, target) -> StanceGuess:
+        against, favor = self.evidence(title, editor_note, text, language)
+        total = against + favor
+        if total < MIN_EVIDENCE:
+            return StanceGuess("neutral", round(0.4 + 0.1 * (1 - total / MIN_EVIDENCE), 4), self.source)
+        lean = (against - favor) / total
+        strength = min(1.0, total / 8.0)
+        if abs(lean) < MARGIN:
+            return StanceGuess("neutral", round(0.5 + 0.3 * (1 - abs(lean) / MARGIN) * strength, 4), self.source)
+        return StanceGuess("against" if lean > 0 else "favor", round(0.5 + 0.45 * abs(lean) * strength, 4), self.source)
