@@ -265,7 +265,15 @@ def _describe(exc: BaseException) -> str:
     if status == 412:
         return "HTTP 412: the branch moved while publishing (another commit landed first)"
     if status is not None:
-        return f"HTTP {status}: {_one_line(exc)}"
+        # prefer the Hub's own explanation over httpx's generic "Server error ... for url ..." text
+        inner: BaseException | None = exc
+        while inner is not None and getattr(inner, "response", None) is None:
+            inner = inner.__cause__
+        server = getattr(inner, "server_message", None)
+        request = getattr(getattr(inner, "response", None), "request", None)
+        where = f" on {request.method} {request.url.copy_with(query=None)}" if request is not None else ""
+        detail = " ".join(str(server).split()) if server else _one_line(exc)
+        return f"HTTP {status}{where}: {detail[:300]}"
     return f"{type(exc).__name__}: {_one_line(exc)}"
 
 
@@ -342,7 +350,8 @@ def publish_release(
                 if diff:
                     shown = ", ".join(diff[:5]) + (f" and {len(diff) - 5} more" if len(diff) > 5 else "")
                     raise fail(
-                        f"{repo_id} already has tag {tag} (commit {tagged[:12]}) with different files "
+                        f"refusing to publish {repo_id} {tag}: the tag already exists (commit {tagged[:12]}) "
+                        f"with different files "
                         f"({shown}); a published version is immutable, release a new version instead"
                     )
                 say(f"{repo_id} {tag} is already published (commit {tagged[:12]}) with the same files: nothing to do")
