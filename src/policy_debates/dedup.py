@@ -1,12 +1,14 @@
-"""Duplicates: the same URL, the same cleaned text, or nearly the same text.
+"""Duplicates: the same id (URL or raw text), the same cleaned text, or nearly
+the same text — checked against this build AND every earlier release.
 
-Runs as a stage over the shards' part files, in shard order, so the first copy
-(by input order) is kept and later ones are recorded as duplicates of its id.
-Near-duplicates: MinHash over word 5-shingles of the normalised text, LSH with
-Jaccard threshold ``NEAR_THRESHOLD`` (0.8: a re-scrape with a changed comment
-count or a syndicated copy with another teaser is caught; two articles on the
-same story in different words are not). The index can be seeded with earlier
-releases, so a near-copy of an article already published is caught too.
+Staged so it scales and survives executors: shards compute MinHash signatures
+(word 5-shingles, 128 permutations) next to their records; the driver checks
+each new article's 16 LSH bands (8 rows each) against the band index kept in
+the ledger (SQLite, on disk, so memory does not grow with the dataset), and
+confirms a candidate when the signatures agree on ≥ ``NEAR_THRESHOLD`` of
+their positions (estimated Jaccard similarity). 0.8 catches re-scrapes with
+another comment count and syndicated copies with another teaser; two articles
+on one story in different words stay apart. First come, first kept.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from .identity import normalised_text
 
 NEAR_THRESHOLD = 0.8
 NUM_PERM = 128
+BANDS, ROWS = 16, 8
 SHINGLE = 5
 _WORD = re.compile(r"\w+")
 
@@ -31,48 +34,43 @@ def shingles(text: str) -> list[bytes]:
     return [" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)]
 
 
-def signature(text: str):
+def signature(text: str) -> bytes:
     from datasketch import MinHash
 
     m = MinHash(num_perm=NUM_PERM, seed=1)
     m.update_batch(shingles(text))
-    return m
+    return m.hashvalues.astype("<u8").tobytes()
+
+
+def bands(sig: bytes) -> list[int]:
+    out = []
+    for b in range(BANDS):
+        chunk = sig[b * ROWS * 8 : (b + 1) * ROWS * 8]
+        h = hashlib.blake2b(bytes([b]) + chunk, digest_size=8).digest()
+        out.append(int.from_bytes(h, "little", signed=True))
+    return out
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    return float(np.mean(np.frombuffer(a, dtype="<u8") == np.frombuffer(b, dtype="<u8")))
 
 
 @dataclass(frozen=True)
 class Duplicate:
     of: str  # the id it repeats
-    reason: str  # same_id (same URL or raw text) | same_text | near_duplicate
+    reason: str  # same_id | same_text | near_duplicate
 
 
-class DedupIndex:
-    """First come, first kept. ``check`` records a new article or names what it repeats."""
-
-    def __init__(self, threshold: float = NEAR_THRESHOLD):
-        from datasketch import MinHashLSH
-
-        self.ids: set[str] = set()
-        self.texts: dict[str, str] = {}
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-
-    def check(self, aid: str, text_hash: str, text: str) -> Duplicate | None:
-        if aid in self.ids:
-            return Duplicate(aid, "same_id")
-        if text_hash in self.texts:
-            return Duplicate(self.texts[text_hash], "same_text")
-        sig = signature(text)
-        near = sorted(self.lsh.query(sig))
-        if near:
-            return Duplicate(near[0], "near_duplicate")
-        self.add(aid, text_hash, sig)
-        return None
-
-    def add(self, aid: str, text_hash: str, sig=None, text: str | None = None) -> None:
-        if aid in self.ids:
-            return
-        self.ids.add(aid)
-        self.texts.setdefault(text_hash, aid)
-        if sig is None and text is not None:
-            sig = signature(text)
-        if sig is not None:
-            self.lsh.insert(aid, sig)
+def check(ledger, aid: str, text_hash: str, sig: bytes, *, allow_same_id: bool = False) -> Duplicate | None:
+    """Is this article a duplicate of one the ledger knows (released, removed, or
+    earlier in this build)? ``allow_same_id``: a full reprocess meets its own id again."""
+    known = ledger.article(aid)
+    if known is not None and not allow_same_id:
+        return Duplicate(aid, "same_id")
+    owner = ledger.text_owner(text_hash)
+    if owner is not None and owner != aid:
+        return Duplicate(owner, "same_text")
+    for cid, csig in ledger.band_candidates(bands(sig)):
+        if cid != aid and csig is not None and similarity(sig, csig) >= NEAR_THRESHOLD:
+            return Duplicate(cid, "near_duplicate")
+    return None

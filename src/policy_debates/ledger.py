@@ -1,0 +1,178 @@
+"""The ledger: an embedded SQLite file per dataset recording every raw input ever
+seen and what became of it, the articles released, takedowns and releases.
+
+It lives at ``<out>/<dataset>/ledger.sqlite``. A build writes it in ONE
+transaction that commits only after the release folder is in place; a crash
+before that rolls everything back, and ``recover`` removes the release folder a
+crashed build may have left without its ledger entry.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    sha256 TEXT NOT NULL, path TEXT NOT NULL, first_version TEXT NOT NULL, processed_with TEXT NOT NULL,
+    PRIMARY KEY (sha256, path));
+CREATE TABLE IF NOT EXISTS inputs (
+    origin TEXT NOT NULL, raw_sha256 TEXT NOT NULL, first_version TEXT NOT NULL, version TEXT NOT NULL,
+    outcome TEXT NOT NULL,            -- kept | duplicate | rejected
+    article_id TEXT, duplicate_of TEXT, reason TEXT, detail TEXT, record_hash TEXT,
+    PRIMARY KEY (origin, raw_sha256));
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, story_id TEXT NOT NULL, url TEXT, language TEXT NOT NULL, split TEXT NOT NULL,
+    text_hash TEXT NOT NULL, record_hash TEXT NOT NULL, stance TEXT NOT NULL, stance_source TEXT NOT NULL,
+    topics TEXT NOT NULL, segment TEXT, first_version TEXT NOT NULL, removed_in TEXT, removed_reason TEXT, signature BLOB);
+CREATE TABLE IF NOT EXISTS texts (text_hash TEXT PRIMARY KEY, id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS bands (band INTEGER NOT NULL, id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS bands_band ON bands (band);
+CREATE TABLE IF NOT EXISTS takedowns (key TEXT PRIMARY KEY, reason TEXT NOT NULL, date TEXT, first_version TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS releases (
+    version TEXT PRIMARY KEY, built_at TEXT NOT NULL, processed_with TEXT NOT NULL, schema_version INTEGER NOT NULL,
+    changes TEXT NOT NULL, counts TEXT NOT NULL, seq INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class ReleaseRow:
+    version: str
+    built_at: str
+    processed_with: str
+    schema_version: int
+    changes: dict
+    counts: dict
+
+
+class Ledger:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None)  # explicit transactions only
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # transactions -------------------------------------------------------
+    def begin(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
+    # releases -----------------------------------------------------------
+    def releases(self) -> list[ReleaseRow]:
+        rows = self.db.execute("SELECT version, built_at, processed_with, schema_version, changes, counts FROM releases ORDER BY seq").fetchall()
+        return [ReleaseRow(v, b, p, s, json.loads(c), json.loads(n)) for v, b, p, s, c, n in rows]
+
+    def latest(self) -> ReleaseRow | None:
+        r = self.releases()
+        return r[-1] if r else None
+
+    def add_release(self, row: ReleaseRow) -> None:
+        seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM releases").fetchone()[0]
+        self.db.execute(
+            "INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (row.version, row.built_at, row.processed_with, row.schema_version, json.dumps(row.changes, sort_keys=True), json.dumps(row.counts, sort_keys=True), seq),
+        )
+
+    # files and inputs ---------------------------------------------------
+    def known_file(self, sha: str, path: str) -> bool:
+        return self.db.execute("SELECT 1 FROM files WHERE sha256 = ? AND path = ?", (sha, path)).fetchone() is not None
+
+    def add_files(self, rows) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
+
+    def known_units(self, path: str) -> set[str]:
+        """raw sha256 of the units (JSONL lines, WARC records) of ``path`` already recorded."""
+        return {r[0] for r in self.db.execute("SELECT raw_sha256 FROM inputs WHERE origin = ? OR origin LIKE ?", (path, path.replace("%", r"\%") + "#%"))}
+
+    def stamp_version(self, version: str) -> None:
+        """Give this build's rows (written with version PENDING) their version."""
+        for table, col in (("files", "first_version"), ("inputs", "first_version"), ("inputs", "version"), ("articles", "first_version"),
+                           ("articles", "removed_in"), ("takedowns", "first_version")):
+            self.db.execute(f"UPDATE {table} SET {col} = ? WHERE {col} = 'PENDING'", (version,))
+        self.db.execute("UPDATE articles SET segment = REPLACE(segment, 'PENDING', ?) WHERE segment LIKE '%PENDING%'", (version,))
+
+    def record_input(self, origin, raw_sha256, version, outcome, article_id=None, duplicate_of=None, reason=None, detail=None, record_hash=None) -> None:
+        prev = self.db.execute("SELECT first_version FROM inputs WHERE origin = ? AND raw_sha256 = ?", (origin, raw_sha256)).fetchone()
+        first = prev[0] if prev else version
+        self.db.execute(
+            "INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (origin, raw_sha256, first, version, outcome, article_id, duplicate_of, reason, detail, record_hash),
+        )
+
+    def outcome_counts(self) -> dict:
+        """Cumulative over every input ever seen: the counts cards and changelogs state."""
+        out = {"kept": 0, "duplicate": 0, "rejected": 0}
+        for outcome, n in self.db.execute("SELECT outcome, COUNT(*) FROM inputs GROUP BY outcome"):
+            out[outcome] = n
+        out["inputs"] = sum(out.values())
+        return out
+
+    def reasons(self, outcome: str) -> dict:
+        return dict(self.db.execute("SELECT reason, COUNT(*) FROM inputs WHERE outcome = ? GROUP BY reason ORDER BY reason", (outcome,)).fetchall())
+
+    # articles -----------------------------------------------------------
+    def article(self, aid: str):
+        """(id, segment, removed_in, stance, stance_source, record_hash, language, split) or None."""
+        return self.db.execute("SELECT id, segment, removed_in, stance, stance_source, record_hash, language, split FROM articles WHERE id = ?", (aid,)).fetchone()
+
+    def live_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM articles WHERE removed_in IS NULL").fetchone()[0]
+
+    def upsert_article(self, row: dict, version: str, signature: bytes | None) -> None:
+        prev = self.db.execute("SELECT first_version FROM articles WHERE id = ?", (row["id"],)).fetchone()
+        self.db.execute(
+            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+            (row["id"], row["story_id"], row["url"], row["language"], row["split"], row["text_hash"], row["record_hash"],
+             row["stance"], row["stance_source"], json.dumps(row["topics"]), row.get("segment"), prev[0] if prev else version, signature),
+        )
+        self.db.execute("INSERT OR IGNORE INTO texts VALUES (?, ?)", (row["text_hash"], row["id"]))
+
+    def set_segment(self, aid: str, segment: str | None, **fields) -> None:
+        sets = ", ".join(f"{k} = ?" for k in ["segment", *fields])
+        values = [segment, *(json.dumps(v) if k == "topics" else v for k, v in fields.items())]
+        self.db.execute(f"UPDATE articles SET {sets} WHERE id = ?", (*values, aid))
+
+    def clear_segment(self, segment: str) -> int:
+        return self.db.execute("UPDATE articles SET segment = NULL WHERE segment = ? AND removed_in IS NULL", (segment,)).rowcount
+
+    def live_rows(self):
+        """(id, segment, language, split, stance, stance_source, topics) of every live article."""
+        for r in self.db.execute("SELECT id, segment, language, split, stance, stance_source, topics FROM articles WHERE removed_in IS NULL ORDER BY id"):
+            yield r[:6] + (json.loads(r[6]),)
+
+    def remove_article(self, aid: str, version: str, reason: str) -> None:
+        self.db.execute("UPDATE articles SET removed_in = ?, removed_reason = ?, segment = NULL WHERE id = ?", (version, reason, aid))
+
+    def text_owner(self, text_hash: str) -> str | None:
+        r = self.db.execute("SELECT id FROM texts WHERE text_hash = ?", (text_hash,)).fetchone()
+        return r[0] if r else None
+
+    # near-duplicate bands ----------------------------------------------
+    def add_bands(self, aid: str, bands: list[int]) -> None:
+        self.db.executemany("INSERT INTO bands VALUES (?, ?)", [(b, aid) for b in bands])
+
+    def band_candidates(self, bands: list[int]) -> list[tuple[str, bytes]]:
+        q = ",".join("?" * len(bands))
+        return self.db.execute(
+            f"SELECT a.id, a.signature FROM articles a WHERE a.id IN (SELECT DISTINCT id FROM bands WHERE band IN ({q})) ORDER BY a.rowid",
+            bands,
+        ).fetchall()
+
+    # takedowns ----------------------------------------------------------
+    def takedowns(self) -> dict[str, tuple[str, str]]:
+        return {k: (r, d) for k, r, d in self.db.execute("SELECT key, reason, date FROM takedowns")}
+
+    def add_takedown(self, key: str, reason: str, date: str | None, version: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO takedowns VALUES (?, ?, ?, ?)", (key, reason, date, version))
