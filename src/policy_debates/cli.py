@@ -41,11 +41,12 @@ def print_summary(result, console) -> None:
         t.add_row(f"rejected: {reason}", str(n))
     console.print(t)
     if result.by_language:
-        lt = Table(title="by language")
-        for col in ("language", "kept", "duplicate", "against", "neutral", "favor"):
+        lt = Table(title=f"rows in {result.version} by language")
+        for col in ("language", "rows", "added now", "against", "neutral", "favor"):
             lt.add_column(col, justify="right" if col != "language" else "left")
+        added = result.changes.get("added_by_language", {})
         for lang, c in result.by_language.items():
-            lt.add_row(lang, str(c.get("rows", 0)), str(c.get("duplicate", 0)), str(c.get("against", 0)), str(c.get("neutral", 0)), str(c.get("favor", 0)))
+            lt.add_row(lang, str(c.get("rows", 0)), str(added.get(lang, 0)), str(c.get("against", 0)), str(c.get("neutral", 0)), str(c.get("favor", 0)))
         console.print(lt)
 
 
@@ -64,6 +65,7 @@ def cmd_build(args) -> int:
         keep_off_topic=True if args.keep_off_topic else None,
         stance_tagger=args.stance_tagger,
         builders_dir=args.builders,
+        takedowns=tuple(Path(p) for p in args.takedowns),
         progress=not args.quiet,
         quiet=args.quiet,
     )
@@ -75,9 +77,13 @@ def cmd_build(args) -> int:
         return EXIT_FAILED
     if not args.quiet:
         print_summary(result, con)
-        con.print(f"rejects and duplicates, with reasons: {result.rejects_file}")
+        if result.rejects_file:
+            con.print(f"rejects and duplicates, with reasons: {result.rejects_file}")
     if result.release_dir is None:
-        print(f"policy-debates build: {result.message}", file=sys.stderr)
+        if result.message.startswith("nothing changed"):
+            con.print(result.message)
+            return EXIT_OK
+        print(f"policy-debates build: {result.message or 'no release was written'}", file=sys.stderr)
         return EXIT_FAILED
     con.print(f"release written: [bold]{result.release_dir}[/bold]")
     if args.preview:
@@ -142,6 +148,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--address", default=None, help="Ray cluster address (with --executor ray)")
     s.add_argument("--keep-off-topic", action="store_true", help="keep articles outside the topic taxonomy (tagged)")
     s.add_argument("--stance-tagger", choices=("cues", "linear"), default=None, help="override the builder's stance tagger")
+    s.add_argument("--takedowns", nargs="*", default=[], metavar="FILE", help="extra takedown lists (JSONL: url or id, reason, date)")
     s.add_argument("--preview", type=int, nargs="?", const=3, default=0, metavar="N", help="load the release with datasets and print N rows")
     s.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     s.set_defaults(func=cmd_build)

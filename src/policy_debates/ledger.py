@@ -86,8 +86,9 @@ class Ledger:
         )
 
     # files and inputs ---------------------------------------------------
-    def known_file(self, sha: str, path: str) -> bool:
-        return self.db.execute("SELECT 1 FROM files WHERE sha256 = ? AND path = ?", (sha, path)).fetchone() is not None
+    def known_file(self, sha: str) -> bool:
+        """Seen before, under any name: a moved or renamed file is not processed again."""
+        return self.db.execute("SELECT 1 FROM files WHERE sha256 = ?", (sha,)).fetchone() is not None
 
     def add_files(self, rows) -> None:
         self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)

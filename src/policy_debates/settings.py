@@ -34,6 +34,8 @@ class BuildSettings:
     max_file_bytes: int = 64 * 1024 * 1024  # larger raw files are rejected, not read
     stance_tagger: str | None = None  # None: the builder's choice
     builders_dir: Path | None = None
+    takedowns: tuple[Path, ...] = ()  # extra takedown lists (JSONL) besides the builder's own
+    validate_release: bool = True  # load every config with datasets before the release counts
     progress: bool = True
     quiet: bool = False
     extra: dict = field(default_factory=dict)
@@ -54,6 +56,9 @@ class BuildSettings:
             raise SettingsError(f"executor: {self.executor!r} must be 'local' or 'ray'")
         if self.min_words < 1:
             raise SettingsError("min_words: must be at least 1")
+        for p in self.takedowns:
+            if not Path(p).is_file():
+                raise SettingsError(f"takedowns: {p} is not a file; give a JSONL list of {{\"url\" or \"id\", \"reason\", \"date\"}}")
         if self.shard_files < 1:
             raise SettingsError("shard_files: must be at least 1")
         return self

@@ -43,7 +43,7 @@ def threshold(n_docs: int) -> int:
 class CountMinSketch:
     """Approximate counts in fixed memory (depth × width int32); never under-counts."""
 
-    def __init__(self, width_bits: int = 22, depth: int = 4):
+    def __init__(self, width_bits: int = 20, depth: int = 4):
         self.width_bits = width_bits
         self.table = np.zeros((depth, 1 << width_bits), dtype=np.int32)
         rng = np.random.default_rng(20240601)
@@ -82,13 +82,45 @@ class RepeatedLines:
     @classmethod
     def from_counts(cls, per_doc_keys, group_docs: dict[str, int]) -> "RepeatedLines":
         """``per_doc_keys``: a re-iterable of ``(group, np.ndarray of keys)`` per shard and group."""
-        sketch = CountMinSketch()
+        counts = BoilerplateCounts()
+        counts.add(per_doc_keys, group_docs)
+        return counts.repeated(per_doc_keys)
+
+
+class BoilerplateCounts:
+    """Line counts and documents per group, kept between builds of a dataset so a
+    new batch is judged against everything the source published before."""
+
+    def __init__(self, sketch: CountMinSketch | None = None, group_docs: dict | None = None):
+        self.sketch = sketch or CountMinSketch()
+        self.group_docs: dict[str, int] = dict(group_docs or {})
+
+    def add(self, per_doc_keys, group_docs: dict[str, int]) -> None:
         for _group, keys in per_doc_keys():
-            sketch.add(keys)
+            self.sketch.add(keys)
+        for g, n in group_docs.items():
+            self.group_docs[g] = self.group_docs.get(g, 0) + n
+
+    def repeated(self, per_doc_keys) -> RepeatedLines:
         found: set[int] = set()
         for group, keys in per_doc_keys():
             if len(keys) == 0:
                 continue
-            est = sketch.estimate(keys)
-            found.update(int(k) for k in keys[est >= threshold(group_docs.get(group, 0))])
-        return cls(frozenset(found))
+            est = self.sketch.estimate(keys)
+            found.update(int(k) for k in keys[est >= threshold(self.group_docs.get(group, 0))])
+        return RepeatedLines(frozenset(found))
+
+    def save(self, path) -> None:
+        groups = sorted(self.group_docs)
+        tmp = str(path) + ".tmp.npz"
+        np.savez_compressed(tmp, table=self.sketch.table, groups=np.array(groups, dtype=object), docs=np.array([self.group_docs[g] for g in groups], dtype=np.int64))
+        import os
+
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path) -> "BoilerplateCounts":
+        with np.load(path, allow_pickle=True) as z:
+            sketch = CountMinSketch()
+            sketch.table = z["table"].copy()
+            return cls(sketch, dict(zip(z["groups"].tolist(), z["docs"].tolist())))

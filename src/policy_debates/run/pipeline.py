@@ -1,10 +1,21 @@
-"""The build: discover inputs → stage A (extract) → boilerplate lines → stage B
-(clean, tag) → dedup → write the release → card, release.json, rejects file.
+"""The build, incremental by default:
+
+discover inputs → skip what the ledger already knows → stage A (extract) →
+boilerplate lines → stage B (clean, tag) → dedup against the ledger → gold
+labels and takedowns → choose the version from what changed → write the release
+(unchanged Parquet segments copied, new rows in new segments) → validate →
+rename into place → commit the ledger.
+
+A full reprocess happens when the library's, the builder's or the schema's
+version differs from the last release's.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
+import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -15,15 +26,24 @@ import pyarrow.parquet as pq
 
 from .. import __version__
 from ..article import STANCES, TOPICS
-from ..builder import load_builder
-from ..clean.repeated_lines import RepeatedLines
-from ..dedup import DedupIndex
-from ..release import GroupWriter, Release, file_sha256, finalize, remove_tree, version_key
+from ..builder import Builder, load_builder
+from ..clean.repeated_lines import BoilerplateCounts
+from ..dedup import bands
+from ..dedup import check as dedup_check
+from ..gold import load_gold
+from ..identity import article_id
+from ..ledger import Ledger, ReleaseRow
+from ..release import ROWS_PER_FILE, Release, file_sha256, remove_tree, version_key
 from ..release.card import card_header, card_metadata, cards_dir, render_card
-from ..release.schema import FEATURES
+from ..release.changelog import changelog, changes_markdown
+from ..release.parquet import to_release_table, write_parquet
+from ..release.schema import FEATURES, SCHEMA_VERSION
 from ..release.splits import SPLITS, split_of
 from ..settings import BuildSettings
+from ..sources import sha256
 from .stages import Input, Job, Shard, extract_shard, shard_line_keys, tag_shard
+
+PENDING = "PENDING"
 
 
 class BuildError(RuntimeError):
@@ -35,13 +55,18 @@ class BuildResult:
     dataset: str
     version: str | None
     release_dir: Path | None
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter = field(default_factory=Counter)  # this build's inputs
     rejected_by_reason: Counter = field(default_factory=Counter)
     duplicates_by_reason: Counter = field(default_factory=Counter)
     by_language: dict = field(default_factory=dict)
+    changes: dict = field(default_factory=dict)
     rejects_file: Path | None = None
     seconds: dict = field(default_factory=dict)
     message: str = ""
+    full: bool = False
+
+
+# ---------------------------------------------------------------- inputs
 
 
 def discover(settings: BuildSettings) -> list[Input]:
@@ -62,20 +87,26 @@ def discover(settings: BuildSettings) -> list[Input]:
     return inputs
 
 
+def _file_sha(path: str, size: int, limit: int) -> str:
+    if size > limit:
+        return f"size:{size}"
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def shards_of(inputs: list[Input], per_shard: int) -> list[Shard]:
     return [Shard(i // per_shard, tuple(inputs[i : i + per_shard])) for i in range(0, len(inputs), per_shard)]
 
 
-def next_version(dataset_dir: Path, requested: str | None) -> str:
-    existing = [r.version for r in Release.all_in(dataset_dir)]
-    if requested:
-        if requested in existing:
-            raise BuildError(f"version {requested} already exists in {dataset_dir}: releases are immutable; pass another --version")
-        return requested
-    if not existing:
-        return "1.0.0"
-    major, minor, _ = version_key(max(existing, key=version_key))
-    return f"{major}.{minor + 1}.0"
+def bump(previous: str, part: str) -> str:
+    major, minor, patch = version_key(previous)
+    return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0", "patch": f"{major}.{minor}.{patch + 1}"}[part]
+
+
+# ---------------------------------------------------------------- executors, progress
 
 
 class _Progress:
@@ -117,18 +148,73 @@ def _executor(settings: BuildSettings):
     return LocalExecutor(settings.n_workers)
 
 
+# ---------------------------------------------------------------- recovery
+
+
+def recover(dataset_dir: Path, ledger: Ledger, log=print) -> None:
+    """Undo what a killed build left: temporary folders, and a release folder
+    renamed into place whose ledger transaction never committed."""
+    committed = {r.version for r in ledger.releases()}
+    for p in sorted(dataset_dir.glob(".tmp-*")):
+        remove_tree(p)
+    for rel in Release.all_in(dataset_dir):
+        if rel.version not in committed:
+            log(f"removing {rel.path.name}: its build was interrupted before the ledger recorded it")
+            remove_tree(rel.path)
+
+
+# ---------------------------------------------------------------- build
+
+
 def build(settings: BuildSettings) -> BuildResult:
     settings.validate()
     builder = load_builder(settings.builder, settings.builders_dir)
     dataset_dir = Path(settings.out) / builder.name
     dataset_dir.mkdir(parents=True, exist_ok=True)
-    version = next_version(dataset_dir, settings.version)
+    ledger = Ledger(dataset_dir / "ledger.sqlite")
+    try:
+        recover(dataset_dir, ledger, log=(lambda *_: None) if settings.quiet else print)
+        return _build(settings, builder, dataset_dir, ledger)
+    finally:
+        ledger.rollback()
+        ledger.close()
+
+
+def _processed_with(builder: Builder) -> str:
+    return f"policy-debates {__version__}; {builder.fingerprint}; schema {SCHEMA_VERSION}"
+
+
+def _build(settings: BuildSettings, builder: Builder, dataset_dir: Path, ledger: Ledger) -> BuildResult:
+    t0 = time.perf_counter()
+    processed_with = _processed_with(builder)
+    prev = ledger.latest()
+    full_reason = None
+    if prev is None:
+        full_reason = "first release"
+    elif prev.processed_with != processed_with:
+        full_reason = f"processing changed from '{prev.processed_with}' to '{processed_with}'"
+    full = full_reason is not None
+    if settings.version and settings.version in {r.version for r in ledger.releases()}:
+        raise BuildError(f"version {settings.version} already exists: releases are immutable; pass another --version")
+
     inputs = discover(settings)
-    if not inputs:
+    if not inputs and prev is None:
         raise BuildError(f"no files under {', '.join(map(str, settings.raw))}; point --raw at the scraped files")
-    work = dataset_dir / ".work" / version
-    remove_tree(work)
-    work.mkdir(parents=True)
+    hashed = [Input(i.relpath, i.path, i.size, _file_sha(i.path, i.size, settings.max_file_bytes)) for i in inputs]
+    if full:
+        todo = hashed
+    else:
+        todo = [Input(i.relpath, i.path, i.size, i.sha256, frozenset(ledger.known_units(i.relpath)))
+                for i in hashed if not ledger.known_file(i.sha256)]
+    result = BuildResult(builder.name, None, None, full=full)
+    result.seconds["discover"] = time.perf_counter() - t0
+
+    plan = hashlib.sha256(json.dumps([processed_with, [(i.relpath, i.sha256, sorted(i.known)) for i in todo]]).encode()).hexdigest()[:16]
+    work = dataset_dir / ".work" / plan
+    work.mkdir(parents=True, exist_ok=True)
+    for stale in (dataset_dir / ".work").iterdir():
+        if stale != work:
+            remove_tree(stale)
     job = Job(
         builder=builder.name,
         builders_dir=str(builder.directory),
@@ -138,95 +224,364 @@ def build(settings: BuildSettings) -> BuildResult:
         keep_off_topic=builder.keep_off_topic if settings.keep_off_topic is None else settings.keep_off_topic,
         stance_tagger=settings.stance_tagger or builder.stance_tagger,
     )
-    shards = shards_of(inputs, settings.shard_files)
-    result = BuildResult(builder.name, version, None)
-    t0 = time.perf_counter()
-    with _executor(settings) as ex, _Progress(settings.progress and not settings.quiet) as progress:
-        group_docs: Counter = Counter()
-        for _i, res in progress.track(ex.map(extract_shard, [(job, s) for s in shards]), len(shards), "extract"):
-            group_docs.update(res.group_docs)
-        t1 = time.perf_counter()
-        repeated = RepeatedLines.from_counts(lambda: (kv for s in shards for kv in shard_line_keys(work, s)), dict(group_docs))
-        for _i, _res in progress.track(ex.map(tag_shard, [(job, s, repeated) for s in shards]), len(shards), "clean+tag"):
-            pass
-    t2 = time.perf_counter()
-    result.seconds.update(extract=t1 - t0, tag=t2 - t1)
-    _dedup_and_write(builder, settings, shards, work, dataset_dir, version, len(inputs), result)
-    result.seconds["dedup+write"] = time.perf_counter() - t2
+    shards = shards_of(todo, settings.shard_files)
+    boiler_path = dataset_dir / "boilerplate.npz"
+    boiler = BoilerplateCounts.load(boiler_path) if (boiler_path.is_file() and not full) else BoilerplateCounts()
+    if shards:
+        with _executor(settings) as ex, _Progress(settings.progress and not settings.quiet) as progress:
+            t1 = time.perf_counter()
+            for _i, _res in progress.track(ex.map(extract_shard, [(job, s) for s in shards]), len(shards), "extract"):
+                pass
+            t2 = time.perf_counter()
+            per_group = lambda: (kv for s in shards for kv in shard_line_keys(work, s))  # noqa: E731
+            boiler.add(per_group, dict(_group_docs(work, shards)))
+            repeated = boiler.repeated(per_group)
+            t3 = time.perf_counter()
+            for _i, _res in progress.track(ex.map(tag_shard, [(job, s, repeated) for s in shards]), len(shards), "clean+tag"):
+                pass
+            result.seconds.update(extract=t2 - t1, boilerplate=t3 - t2, tag=time.perf_counter() - t3)
+
+    t4 = time.perf_counter()
+    ledger.begin()
+    changes, overlay = _record(builder, settings, shards, work, ledger, result, full)
+    version = _choose_version(settings, prev, changes)
+    result.changes = changes
+    if ledger.live_count() == 0:
+        result.rejects_file = _write_rejects(dataset_dir, builder.name, version or "none", work, shards, ledger)
+        result.message = f"nothing to release: all {changes['inputs']} inputs were duplicates or rejected (see {result.rejects_file})"
+        return result
+    if version is None:
+        # Nothing to release; the inputs seen are still accounted for in the ledger.
+        _record_files(ledger, todo, processed_with)
+        ledger.stamp_version(prev.version)
+        ledger.commit()
+        remove_tree(work)
+        result.version = prev.version
+        result.message = f"nothing changed since {prev.version}: no new version"
+        return result
+    result.version = version
+    if full:
+        changes["full_reprocess"] = full_reason if prev is not None else None
+    _record_files(ledger, todo, processed_with)
+    tmp = dataset_dir / f".tmp-{builder.name}-{version}"
+    remove_tree(tmp)
+    tmp.mkdir()
+    prev_dir = dataset_dir / f"{builder.name}-{prev.version}" if prev else None
+    try:
+        _write_data(ledger, tmp, prev_dir, work, shards, version, overlay)
+        ledger.stamp_version(version)
+        section = changes_markdown(version, prev.version if prev else None, changes)
+        sections = [changes_markdown(r.version, rs.version if rs else None, r.changes) for rs, r in zip([None] + ledger.releases()[:-1], ledger.releases())]
+        result.by_language = _write_card(builder, settings, ledger, tmp, version, changes, section, sections + [section])
+        if settings.validate_release:
+            _validate(tmp, ledger)
+    except BaseException:
+        remove_tree(tmp)  # the previous release and the ledger stay as they were
+        raise
+    info = _release_info(builder, ledger, tmp, version, processed_with, result)
+    (tmp / "release.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    result.rejects_file = _write_rejects(dataset_dir, builder.name, version, work, shards, ledger)
+    boiler.save(dataset_dir / f".boilerplate-{version}.npz")
+    ledger.add_release(ReleaseRow(version, info["built_at"], processed_with, SCHEMA_VERSION, changes, info["counts"]))
+    final = dataset_dir / f"{builder.name}-{version}"
+    tmp.rename(final)  # the release appears whole or not at all
+    ledger.commit()  # … and counts only once the ledger says so (see recover)
+    os.replace(dataset_dir / f".boilerplate-{version}.npz", boiler_path)
     remove_tree(work)
+    result.release_dir = final
+    result.seconds["record+write"] = time.perf_counter() - t4
     return result
 
 
-def _accounting(work: Path, shards: list[Shard]):
+def _group_docs(work: Path, shards: list[Shard]) -> Counter:
+    docs: Counter = Counter()
+    for s in shards:
+        with open(work / f"{s.name}.drafts.jsonl", encoding="utf-8") as f:
+            for line in f:
+                docs[json.loads(line)["group"]] += 1
+    return docs
+
+
+def _record_files(ledger: Ledger, todo: list[Input], processed_with: str) -> None:
+    ledger.add_files([(i.sha256, i.relpath, PENDING, processed_with) for i in todo])
+
+
+def _takedown_keys(builder: Builder, settings: BuildSettings, ledger: Ledger) -> dict[str, tuple[str, str]]:
+    """id → (reason, date): the builder's list, any extra list, and every earlier takedown."""
+    paths = [Path(builder.directory) / "takedowns" / f"{builder.name}.jsonl"] + [Path(p) for p in settings.takedowns]
+    for path in paths:
+        if not path.is_file():
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise BuildError(f"{path}:{n}: not JSON ({exc.msg}); each line is {{\"url\" or \"id\", \"reason\", \"date\"}}") from None
+            key = obj.get("id") or (article_id(obj["url"], "") if obj.get("url") else None)
+            if not key or not obj.get("reason"):
+                raise BuildError(f"{path}:{n}: a takedown needs 'id' or 'url', and a 'reason'")
+            ledger.add_takedown(key, obj["reason"], obj.get("date"), PENDING)
+    return ledger.takedowns()
+
+
+def _gold_overlay(builder: Builder):
+    gold = load_gold(Path(builder.directory), builder.name)
+
+    def overlay(row: dict) -> dict:
+        item = gold.get(row["id"]) or gold.get("sha:" + row["raw_sha256"])
+        if item is None:
+            return row
+        label = item.label
+        row = dict(row, stance=label.stance, stance_score=1.0, stance_source="gold")
+        if label.stance_target:
+            row["stance_target"] = label.stance_target
+        if label.topics:
+            row["topics"] = list(label.topics)
+        return row
+
+    return gold, overlay
+
+
+def _record_hash(row: dict) -> str:
+    keys = ("id", "story_id", "url", "title", "text", "editor_note", "authors", "published", "language", "topics", "stance_target", "stance", "stance_score", "stance_source")
+    return hashlib.sha256(json.dumps([row.get(k) for k in keys], ensure_ascii=False, default=str).encode()).hexdigest()[:16]
+
+
+def _record(builder, settings, shards, work, ledger: Ledger, result: BuildResult, full: bool) -> dict:
+    """Dedup this build's articles against the ledger; record every input; apply
+    gold labels and takedowns to old and new rows. Returns the changes."""
+    takedowns = _takedown_keys(builder, settings, ledger)
+    gold, overlay = _gold_overlay(builder)
+    ch = dict(added=0, removed=0, relabelled=0, updated=0, inputs=0, added_inputs=0, duplicates=0, rejected=0,
+              added_by_language=Counter(), added_by_split=Counter(), removed_by_reason=Counter(), removed_by_language=Counter(),
+              removed_by_split=Counter(), relabelled_by_language=Counter(), relabelled_by_split=Counter(),
+              duplicates_by_reason=Counter(), rejected_by_reason=Counter())
     for s in shards:
         for stage in ("a", "b"):
             with open(work / f"{s.name}.rejects-{stage}.jsonl", encoding="utf-8") as f:
                 for line in f:
-                    yield json.loads(line)
+                    r = json.loads(line)
+                    ledger.record_input(r["origin"], r["raw_sha256"], PENDING, "rejected", reason=r["reason"], detail=r["detail"])
+                    ch["rejected_by_reason"][r["reason"]] += 1
+    seen: set[str] = set()
+    for s in shards:
+        table = pq.read_table(work / f"{s.name}.articles.parquet")
+        for row in table.to_pylist():
+            aid = row["id"]
+            row["split"] = split_of(row["story_id"])
+            if aid in seen:
+                dup = ("same_id", aid)
+            else:
+                d = dedup_check(ledger, aid, row["text_hash"], row["signature"], allow_same_id=full)
+                dup = (d.reason, d.of) if d else None
+            if dup:
+                ledger.record_input(row["origin"], row["raw_sha256"], PENDING, "duplicate", article_id=aid, duplicate_of=dup[1], reason=dup[0])
+                ch["duplicates_by_reason"][dup[0]] += 1
+                continue
+            seen.add(aid)
+            old = ledger.article(aid)
+            row = overlay(row)
+            row["record_hash"] = _record_hash(row)
+            if aid in takedowns:
+                reason = takedowns[aid][0]
+                ledger.record_input(row["origin"], row["raw_sha256"], PENDING, "rejected", article_id=aid, reason="taken_down", detail=reason)
+                ch["rejected_by_reason"]["taken_down"] += 1
+                if old is None:  # remember it, so near-copies scraped later stay out too
+                    ledger.upsert_article(dict(row, segment=None), PENDING, row["signature"])
+                    ledger.add_bands(aid, bands(row["signature"]))
+                    ledger.remove_article(aid, PENDING, reason)
+                continue
+            ledger.record_input(row["origin"], row["raw_sha256"], PENDING, "kept", article_id=aid, record_hash=row["record_hash"])
+            if old is None:
+                ch["added"] += 1
+                ch["added_by_language"][row["language"]] += 1
+                ch["added_by_split"][row["split"]] += 1
+                ledger.add_bands(aid, bands(row["signature"]))
+            elif old[2] is None:  # reprocessed in a full build
+                if old[3] != row["stance"]:
+                    ch["relabelled"] += 1
+                    ch["relabelled_by_language"][row["language"]] += 1
+                    ch["relabelled_by_split"][row["split"]] += 1
+                elif old[5] != row["record_hash"]:
+                    ch["updated"] += 1
+            ledger.upsert_article(dict(row, segment=None), PENDING, row["signature"])
+            ch["added_inputs"] += 1
+    # Old rows: takedowns and gold relabels.
+    for aid, segment, lang, split, stance, source, topics in list(ledger.live_rows()):
+        if aid in takedowns:
+            ledger.remove_article(aid, PENDING, takedowns[aid][0])
+            ch["removed"] += 1
+            ch["removed_by_reason"][takedowns[aid][0]] += 1
+            ch["removed_by_language"][lang] += 1
+            ch["removed_by_split"][split] += 1
+            if segment:
+                ledger.clear_segment(segment)
+            continue
+        if segment is None:
+            continue
+        item = gold.get(aid)
+        if item is not None and (source != "gold" or stance != item.label.stance):
+            ch["relabelled"] += 1
+            ch["relabelled_by_language"][lang] += 1
+            ch["relabelled_by_split"][split] += 1
+            ledger.clear_segment(segment)
+    if full:  # every segment is rewritten under the new processing
+        ledger.db.execute("UPDATE articles SET segment = NULL WHERE removed_in IS NULL")
+    ch["duplicates"] = sum(ch["duplicates_by_reason"].values())
+    ch["rejected"] = sum(ch["rejected_by_reason"].values())
+    ch["inputs"] = ch["added_inputs"] + ch["duplicates"] + ch["rejected"]
+    result.counts.update(inputs=ch["inputs"], kept=ch["added_inputs"], duplicate=ch["duplicates"], rejected=ch["rejected"])
+    result.duplicates_by_reason.update(ch["duplicates_by_reason"])
+    result.rejected_by_reason.update(ch["rejected_by_reason"])
+    return {k: dict(sorted(v.items())) if isinstance(v, Counter) else v for k, v in ch.items()}, overlay
 
 
-def _dedup_and_write(builder, settings, shards, work, dataset_dir, version, n_files, result: BuildResult) -> None:
-    index = DedupIndex()
-    writer = GroupWriter(work / "groups")
-    records = []  # duplicates and rejections, for the rejects file
+def _choose_version(settings: BuildSettings, prev: ReleaseRow | None, ch: dict) -> str | None:
+    if prev is None:
+        return settings.version or "1.0.0"
+    if prev.schema_version != SCHEMA_VERSION:
+        part = "major"
+    elif ch["added"]:
+        part = "minor"
+    elif ch["removed"] or ch["relabelled"] or ch["updated"] or ch.get("full_reprocess"):
+        part = "patch"
+    else:
+        return settings.version if settings.version else None
+    return settings.version or bump(prev.version, part)
+
+
+def _write_data(ledger: Ledger, tmp: Path, prev_dir: Path | None, work: Path, shards, version: str, overlay) -> None:
+    """Copy clean segments; write every live row without a segment into new ones."""
+    pending: dict[str, tuple[str, str]] = {}
+    kept_segments: set[str] = set()
+    for aid, segment, lang, split, _stance, _source, _topics in ledger.live_rows():
+        if segment:
+            kept_segments.add(segment)
+        else:
+            pending[aid] = (lang, split)
+    for seg in sorted(kept_segments):
+        (tmp / seg).parent.mkdir(parents=True, exist_ok=True)
+        src = prev_dir / seg
+        try:
+            os.link(src, tmp / seg)
+        except OSError:
+            shutil.copy2(src, tmp / seg)
+    spill = work / "spill"
+    remove_tree(spill)
+    groups: dict[tuple[str, str], list[Path]] = defaultdict(list)
+    n = 0
+
+    def spill_table(t: pa.Table) -> None:
+        nonlocal n
+        for (lang, split) in sorted({(a, b) for a, b in zip(t.column("language").to_pylist(), t.column("split").to_pylist())}):
+            import pyarrow.compute as pc
+
+            sub = t.filter(pc.and_(pc.equal(t.column("language"), lang), pc.equal(t.column("split"), split)))
+            n += 1
+            p = spill / f"{n:07d}.parquet"
+            p.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(sub.drop_columns(["split"]), p)
+            groups[(lang, split)].append(p)
+
+    fresh: set[str] = set()
+    for s in shards:  # rows of this build
+        table = pq.read_table(work / f"{s.name}.articles.parquet")
+        rows = []
+        for row in table.to_pylist():
+            if row["id"] in pending and row["id"] not in fresh:
+                fresh.add(row["id"])
+                rows.append(overlay(row))
+        if rows:
+            t = to_release_table(pa.Table.from_pylist(rows, schema=table.schema))
+            spill_table(t.append_column("split", pa.array([pending[r["id"]][1] for r in rows])))
+    if prev_dir is not None:  # old rows whose segment is rewritten (takedowns, relabels, full reprocess)
+        for seg in sorted(prev_dir.glob("data/*/*.parquet")):
+            t = pq.read_table(seg)
+            ids = t.column("id").to_pylist()
+            keep = [i for i, aid in enumerate(ids) if aid in pending and aid not in fresh]
+            if not keep:
+                continue
+            sub = t.take(keep)
+            rows = [_relabel(r, overlay) for r in sub.to_pylist()]
+            sub = pa.Table.from_pylist(rows, schema=sub.schema)
+            spill_table(sub.append_column("split", pa.array([pending[r["id"]][1] for r in rows])))
+            fresh.update(ids[i] for i in keep)
+    missing = set(pending) - fresh
+    if missing:
+        raise BuildError(f"{len(missing)} released articles have no stored record (e.g. {sorted(missing)[0]}); "
+                         f"the previous release folder {prev_dir} is incomplete: restore it and build again")
+    for (lang, split), parts in sorted(groups.items()):
+        table = pa.concat_tables([pq.read_table(p) for p in parts]).sort_by([("id", "ascending")])
+        n_files = max(1, -(-table.num_rows // ROWS_PER_FILE))
+        step = -(-table.num_rows // n_files)
+        for k in range(n_files):
+            chunk = table.slice(k * step, step)
+            rel = f"data/{lang}/{split}-v{version}-{k:05d}.parquet"
+            write_parquet(chunk, tmp / rel)
+            stances = chunk.column("stance").to_pylist()
+            for aid, st, src, topics, rh in zip(chunk.column("id").to_pylist(), stances, chunk.column("stance_source").to_pylist(),
+                                                chunk.column("topics").to_pylist(), _hashes(chunk)):
+                ledger.set_segment(aid, rel, stance=STANCES[st], stance_source=src, topics=topics, record_hash=rh)
+
+
+def _hashes(chunk: pa.Table) -> list[str]:
+    out = []
+    for r in chunk.to_pylist():
+        r = dict(r, stance=STANCES[r["stance"]], published=r["published"].strftime("%Y-%m-%dT%H:%M:%SZ") if r["published"] else None)
+        out.append(_record_hash(r))
+    return out
+
+
+def _relabel(release_row: dict, overlay) -> dict:
+    """Apply gold labels to a row read back from a release (stance as class index)."""
+    row = dict(release_row, stance=STANCES[release_row["stance"]])
+    row = overlay(row)
+    row["stance"] = STANCES.index(row["stance"])
+    return row
+
+
+def _split_table(ledger: Ledger, tmp: Path):
+    sizes: dict[str, dict[str, int]] = {"default": {}}
+    nbytes: dict[str, dict[str, int]] = {"default": {}}
+    for aid, segment, lang, split, *_ in ledger.live_rows():
+        sizes.setdefault(lang, {})[split] = sizes.get(lang, {}).get(split, 0) + 1
+        sizes["default"][split] = sizes["default"].get(split, 0) + 1
+    for lang in [l for l in sizes if l != "default"]:
+        for split in sizes[lang]:
+            b = sum(p.stat().st_size for p in (tmp / "data" / lang).glob(f"{split}-*.parquet"))
+            nbytes.setdefault(lang, {})[split] = b
+            nbytes["default"][split] = nbytes["default"].get(split, 0) + b
+    order = lambda d: {k: dict(sorted(v.items(), key=lambda kv: SPLITS.index(kv[0]))) for k, v in sorted(d.items(), key=lambda kv: (kv[0] != "default", kv[0]))}  # noqa: E731
+    return order(sizes), order(nbytes)
+
+
+def _write_card(builder, settings, ledger: Ledger, tmp: Path, version: str, changes: dict, section: str, sections: list[str]) -> dict:
+    from ..release.charts import bar_chart
+
+    split_sizes, split_bytes = _split_table(ledger, tmp)
+    languages = sorted(l for l in split_sizes if l != "default")
     by_lang: dict[str, Counter] = defaultdict(Counter)
     by_topic: Counter = Counter()
     sources: Counter = Counter()
-    removed = Counter()
-    for rej in _accounting(work, shards):
-        result.rejected_by_reason[rej["reason"]] += 1
-        records.append({"outcome": "rejected", **rej})
-    for s in shards:
-        table = pq.read_table(work / f"{s.name}.articles.parquet")
-        keep = []
-        for row in table.select(["id", "text_hash", "text", "origin", "language", "raw_sha256"]).to_pylist():
-            dup = index.check(row["id"], row["text_hash"], row["text"])
-            keep.append(dup is None)
-            if dup is not None:
-                result.duplicates_by_reason[dup.reason] += 1
-                by_lang[row["language"]]["duplicate"] += 1
-                records.append({"outcome": "duplicate", "origin": row["origin"], "raw_sha256": row["raw_sha256"], "id": row["id"], "duplicate_of": dup.of, "reason": dup.reason})
-        kept = table.filter(pa.array(keep, type=pa.bool_()))
-        kept = kept.append_column("split", pa.array([split_of(x) for x in kept.column("story_id").to_pylist()], type=pa.string()))
-        writer.add(kept)
-        for row in kept.select(["language", "stance", "topics", "stance_source"]).to_pylist():
-            by_lang[row["language"]]["rows"] += 1
-            by_lang[row["language"]][row["stance"]] += 1
-            by_topic.update(row["topics"])
-            sources[row["stance_source"]] += 1
-    n_dup = sum(result.duplicates_by_reason.values())
-    n_rej = sum(result.rejected_by_reason.values())
-    n_kept = sum(c["rows"] for c in by_lang.values())
-    result.counts.update(read=n_files, inputs=n_kept + n_dup + n_rej, kept=n_kept, duplicate=n_dup, rejected=n_rej)
-    result.by_language = {k: dict(v) for k, v in sorted(by_lang.items())}
-
-    rejects_file = dataset_dir / f"{builder.name}-{version}.rejects.jsonl"
-    records.sort(key=lambda r: (r["origin"], r["outcome"]))
-    with open(rejects_file, "w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n")
-    result.rejects_file = rejects_file
-    if n_kept == 0:
-        result.message = f"nothing to release: all {result.counts['inputs']} inputs were duplicates or rejected (see {rejects_file})"
-        return
-
-    tmp = dataset_dir / f".tmp-{builder.name}-{version}"
-    remove_tree(tmp)
-    tmp.mkdir()
-    sizes = writer.write(tmp)
-    languages = sorted({lang for lang, _ in sizes})
-    split_sizes: dict[str, dict[str, int]] = {"default": {}}
-    split_bytes: dict[str, dict[str, int]] = {"default": {}}
-    for (lang, split), (rows, nbytes) in sorted(sizes.items()):
-        split_sizes.setdefault(lang, {})[split] = rows
-        split_bytes.setdefault(lang, {})[split] = nbytes
-        split_sizes["default"][split] = split_sizes["default"].get(split, 0) + rows
-        split_bytes["default"][split] = split_bytes["default"].get(split, 0) + nbytes
-
+    for aid, segment, lang, split, stance, source, topics in ledger.live_rows():
+        by_lang[lang]["rows"] += 1
+        by_lang[lang][stance] += 1
+        by_topic.update(topics)
+        sources[source] += 1
+    total = sum(c["rows"] for c in by_lang.values())
+    charts = {
+        "charts/languages.png": ({l: by_lang[l]["rows"] for l in languages}, "Rows by language"),
+        "charts/topics.png": ({t: by_topic[t] for t in TOPICS if by_topic[t]}, "Rows by topic"),
+        "charts/stance.png": ({s: sum(c[s] for c in by_lang.values()) for s in STANCES}, "Rows by stance"),
+    }
+    for rel, (counts, title) in charts.items():
+        bar_chart(counts, title, tmp / rel)
     cards = cards_dir(Path(builder.directory))
     meta = card_metadata(cards, builder.name)
     header = card_header(pretty_name=builder.pretty_name, license=builder.license, languages=languages, split_sizes=split_sizes, split_bytes=split_bytes)
-    feature_types = {name: _type_name(f) for name, f in FEATURES.items()}
+    totals = ledger.outcome_counts()
     context = dict(
         pretty_name=builder.pretty_name,
         dataset=builder.name,
@@ -237,42 +592,124 @@ def _dedup_and_write(builder, settings, shards, work, dataset_dir, version, n_fi
         homepage=builder.homepage,
         license=builder.license,
         languages=languages,
-        total_rows=n_kept,
+        total_rows=total,
         split_totals={s: split_sizes["default"].get(s, 0) for s in SPLITS},
         split_sizes=split_sizes,
-        feature_types=feature_types,
+        feature_types={name: _type_name(f) for name, f in FEATURES.items()},
         meta=meta,
-        counts=result.counts,
-        rejected_by_reason=dict(sorted(result.rejected_by_reason.items())),
-        duplicates_by_reason=dict(sorted(result.duplicates_by_reason.items())),
-        by_language={lang: {"rows": c["rows"], **{s: c[s] for s in STANCES}} for lang, c in sorted(by_lang.items()) if c["rows"]},
+        counts={"read": totals["inputs"], "kept": totals["kept"], "duplicate": totals["duplicate"]},
+        rejected_by_reason=ledger.reasons("rejected"),
+        duplicates_by_reason=ledger.reasons("duplicate"),
+        by_language={l: {"rows": c["rows"], **{s: c[s] for s in STANCES}} for l, c in sorted(by_lang.items())},
         by_topic={t: by_topic[t] for t in TOPICS if by_topic[t]},
-        removed=_removed_counts(work, shards),
+        removed=_removed_counts(tmp.parent / ".work"),
         stance_sources=dict(sorted(sources.items())),
         stance_method=_stance_method(settings.stance_tagger or builder.stance_tagger),
         annotations=None,
+        charts=list(charts),
+        quality=_quality(builder, tmp.parent),
+        changes=section.split("\n", 2)[2].strip() if section.count("\n") >= 2 else section,
     )
     (tmp / "README.md").write_text(render_card(cards, header, context), encoding="utf-8")
-    (tmp / "CHANGELOG.md").write_text(f"# Changelog\n\n## {version}\n\nFirst release: {n_kept} rows.\n", encoding="utf-8")
-    files = {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-    info = {
+    (tmp / "CHANGELOG.md").write_text(changelog(sections), encoding="utf-8")
+    return {l: dict(c) for l, c in sorted(by_lang.items())}
+
+
+def _quality(builder: Builder, dataset_dir: Path) -> str:
+    """The card's "How good are the labels?": cross-validation over the gold set,
+    cached by the gold files' content so a rebuild does not redo it."""
+    gold_root = Path(builder.directory) / "gold" / builder.name
+    files = sorted(gold_root.glob("*/*.jsonl"))
+    if not files:
+        return "No gold annotations exist for this dataset yet: the automatic labels are unevaluated. Treat `stance` as a noisy signal."
+    h = hashlib.sha256(_processed_with(builder).encode())
+    for f in files:
+        h.update(f.read_bytes())
+    cache = dataset_dir / f".quality-{h.hexdigest()[:16]}.md"
+    if cache.is_file():
+        return cache.read_text(encoding="utf-8")
+    try:
+        from ..evaluate import evaluate
+    except ImportError:
+        return "Evaluation is not available in this version of the library."
+    text = evaluate(Path(builder.directory), builder.name).to_markdown()
+    cache.write_text(text, encoding="utf-8")
+    return text
+
+
+def _validate(tmp: Path, ledger: Ledger) -> None:
+    """Load every config and split with ``datasets`` as a researcher would, and
+    check the rows against the ledger."""
+    from datasets import get_dataset_config_names, load_dataset
+    from datasets.utils.logging import disable_progress_bar, enable_progress_bar, is_progress_bar_enabled
+
+    bars = is_progress_bar_enabled()
+    disable_progress_bar()
+    try:
+        _load_all(tmp, ledger, get_dataset_config_names, load_dataset)
+    finally:
+        if bars:
+            enable_progress_bar()
+
+
+def _load_all(tmp: Path, ledger: Ledger, get_dataset_config_names, load_dataset) -> None:
+    expected = ledger.live_count()
+    with tempfile.TemporaryDirectory(prefix="pd-validate-") as cache:
+        try:
+            configs = get_dataset_config_names(str(tmp))
+            total = 0
+            for config in configs:
+                ds = load_dataset(str(tmp), config, cache_dir=cache)
+                n = sum(d.num_rows for d in ds.values())
+                if config == "default":
+                    total = n
+                if ds[next(iter(ds))].features["stance"].names != list(STANCES):
+                    raise BuildError(f"config {config}: stance did not load as a ClassLabel")
+        except BuildError:
+            raise
+        except Exception as exc:
+            raise BuildError(f"the new release does not load with datasets ({type(exc).__name__}: {str(exc)[:300]}); nothing was released") from None
+    if total != expected:
+        raise BuildError(f"the new release has {total} rows but the ledger expects {expected}; nothing was released")
+
+
+def _release_info(builder, ledger, tmp: Path, version: str, processed_with: str, result: BuildResult) -> dict:
+    files = {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file() and p.name != "release.json"}
+    fp = hashlib.sha256()
+    for sha, path in ledger.db.execute("SELECT sha256, path FROM files ORDER BY path, sha256"):
+        fp.update(f"{path}\x00{sha}\n".encode())
+    split_sizes, _ = _split_table(ledger, tmp)
+    return {
         "dataset": builder.name,
         "version": version,
         "built_at": _build_time(),
         "library_version": __version__,
-        "builder": builder.fingerprint,
-        "schema_version": 1,
-        "input_fingerprint": _input_fingerprint(shards),
-        "counts": dict(sorted(result.counts.items())),
-        "rejected_by_reason": dict(sorted(result.rejected_by_reason.items())),
-        "duplicates_by_reason": dict(sorted(result.duplicates_by_reason.items())),
+        "processed_with": processed_with,
+        "schema_version": SCHEMA_VERSION,
+        "input_fingerprint": fp.hexdigest(),
+        "counts": dict(sorted(ledger.outcome_counts().items())),
+        "rows": ledger.live_count(),
+        "this_version": {k: result.counts[k] for k in ("inputs", "kept", "duplicate", "rejected")},
         "split_sizes": split_sizes,
         "files": files,
     }
-    (tmp / "release.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    final = dataset_dir / f"{builder.name}-{version}"
-    finalize(tmp, final)
-    result.release_dir = final
+
+
+def _write_rejects(dataset_dir: Path, name: str, version: str, work: Path, shards, ledger: Ledger) -> Path:
+    path = dataset_dir / f"{name}-{version}.rejects.jsonl"
+    rows = ledger.db.execute(
+        "SELECT origin, raw_sha256, outcome, article_id, duplicate_of, reason, detail FROM inputs WHERE version = ? AND outcome != 'kept' ORDER BY origin, raw_sha256",
+        (PENDING,),
+    ).fetchall()
+    with open(path, "w", encoding="utf-8") as f:
+        for origin, sha, outcome, aid, dup, reason, detail in rows:
+            rec = {"origin": origin, "raw_sha256": sha, "outcome": outcome, "reason": reason}
+            if outcome == "duplicate":
+                rec.update(id=aid, duplicate_of=dup)
+            else:
+                rec["detail"] = detail
+            f.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
+    return path
 
 
 def _type_name(feature) -> str:
@@ -287,18 +724,16 @@ def _type_name(feature) -> str:
     return type(feature).__name__
 
 
-def _removed_counts(work: Path, shards) -> Counter:
+def _removed_counts(work_root: Path) -> Counter:
     total = Counter(widget_lines=0, repeated_lines=0, pii=0)
-    for s in shards:
-        p = work / f"{s.name}.removed.json"
-        if p.is_file():
-            total.update(json.loads(p.read_text()))
+    for p in sorted(work_root.glob("*/*.removed.json")):
+        total.update(json.loads(p.read_text()))
     return total
 
 
 def _stance_method(name: str) -> str:
     if name == "linear":
-        return ("a class-balanced logistic regression over word and character n-grams, trained at build time "
+        return ("a class-balanced linear model over word and character n-grams, trained at build time "
                 "on the dataset's gold annotations, with calibrated probabilities as `stance_score`.")
     return ("the multilingual cue tagger: per-language cue lists for calls to ban or stop, harms named, "
             "benefits claimed and deployments defended; cues in quotations or reported speech count a quarter, "
@@ -312,13 +747,3 @@ def _build_time() -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     dt = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _input_fingerprint(shards) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    for s in shards:
-        for i in s.inputs:
-            h.update(f"{i.relpath}\x00{i.size}\n".encode())
-    return h.hexdigest()

@@ -23,6 +23,7 @@ from ..builder import Builder, load_builder
 from ..clean import Cleaned, Draft, extract, finish
 from ..clean.repeated_lines import RepeatedLines
 from ..clean.widgets import load_rules
+from ..dedup import signature
 from ..identity import article_id, text_hash, utc_timestamp
 from ..tag import detect, tag_topics
 from ..tag.stance import get_tagger
@@ -33,6 +34,8 @@ class Input:
     relpath: str  # origin name, relative to its raw root
     path: str  # absolute path
     size: int
+    sha256: str = ""
+    known: frozenset = frozenset()  # raw sha256 of units (JSONL lines…) the ledger already has
 
 
 @dataclass(frozen=True)
@@ -101,12 +104,18 @@ def read_inputs(shard: Shard, builder: Builder, max_bytes: int):
             yield Rejection(inp.relpath, "", "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}")
             continue
         try:
-            yield from reader(inp.relpath, data)
+            for item in reader(inp.relpath, data):
+                if item.raw_sha256 not in inp.known:
+                    yield item
         except Exception as exc:  # a reader bug must not stop the build: record it
             yield Rejection(inp.relpath, sha256(data), "reader_error", f"{type(exc).__name__}: {exc}"[:200])
 
 
 def extract_shard(job: Job, shard: Shard) -> StageResult:
+    """Completion record: the shard's ``.groups.json`` (written last, atomically)."""
+    done = Path(job.work_dir) / f"{shard.name}.groups.json"
+    if done.is_file():
+        return StageResult(shard.name, inputs=len(shard.inputs), counts=Counter(resumed=1))
     builder = _builder(job)
     rules = _rules(builder)
     work = Path(job.work_dir)
@@ -130,7 +139,9 @@ def extract_shard(job: Job, shard: Shard) -> StageResult:
     _write_jsonl(work / f"{shard.name}.rejects-a.jsonl", rejects)
     groups = sorted(keys)
     np.savez(work / f"{shard.name}.keys.npz", **{f"g{i}": np.concatenate(keys[g]) for i, g in enumerate(groups)})
-    (work / f"{shard.name}.groups.json").write_text(json.dumps(groups, ensure_ascii=False))
+    tmp = work / f"{shard.name}.groups.json.tmp"
+    tmp.write_text(json.dumps(groups, ensure_ascii=False))
+    os.replace(tmp, done)
     return res
 
 
@@ -185,11 +196,16 @@ PART_SCHEMA = pa.schema(
         ("language_score", pa.float32()), ("topics", pa.list_(pa.string())), ("stance_target", pa.string()),
         ("stance", pa.string()), ("stance_score", pa.float32()), ("stance_source", pa.string()),
         ("num_words", pa.int32()), ("raw_sha256", pa.string()), ("origin", pa.string()), ("text_hash", pa.string()),
+        ("signature", pa.binary()),
     ]
 )
 
 
 def tag_shard(job: Job, shard: Shard, repeated: RepeatedLines) -> StageResult:
+    """Completion record: the shard's ``.removed.json`` (written last, atomically)."""
+    done = Path(job.work_dir) / f"{shard.name}.removed.json"
+    if done.is_file():
+        return StageResult(shard.name, inputs=len(shard.inputs), counts=Counter(resumed=1))
     builder = _builder(job)
     tagger = get_tagger(job.stance_tagger, **_tagger_options(builder, job))
     work = Path(job.work_dir)
@@ -207,6 +223,7 @@ def tag_shard(job: Job, shard: Shard, repeated: RepeatedLines) -> StageResult:
                 continue
             row = out.to_dict()
             row["text_hash"] = text_hash(out.text)
+            row["signature"] = signature(out.text)
             rows.append(row)
     res.counts["articles"] += len(rows)
     res.counts["rejected"] += len(rejects)
@@ -215,7 +232,9 @@ def tag_shard(job: Job, shard: Shard, repeated: RepeatedLines) -> StageResult:
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, work / f"{shard.name}.articles.parquet")
     _write_jsonl(work / f"{shard.name}.rejects-b.jsonl", rejects)
-    (work / f"{shard.name}.removed.json").write_text(json.dumps(dict(removed)))
+    tmp = work / f"{shard.name}.removed.json.tmp"
+    tmp.write_text(json.dumps(dict(removed)))
+    os.replace(tmp, done)
     return res
 
 
