@@ -54,7 +54,7 @@ def test_release_loads_with_datasets_all_and_per_language(built):
     assert sorted(r["language"] for r in rows) == ["en", "es", "fr", "pl"]
     pl = release_rows(built.release_dir, "pl")
     assert [r["title"] for r in pl] == ["Retencja danych wraca do Sejmu"]
-    assert pl[0]["url"] == "https://gazeta-przykladowa.example/kraj/retencja-danych-wraca?utm_source=rss"
+    assert pl[0]["url"] == "https://gazeta-przykladowa.example/kraj/retencja-danych-wraca"
     assert pl[0]["published"].isoformat() == "2026-03-14T07:30:00+00:00"
     assert pl[0]["authors"] == ["Katarzyna Nowicka"]
     assert "data_retention" in pl[0]["topics"]

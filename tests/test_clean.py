@@ -47,7 +47,7 @@ def test_english_comment_section_with_personal_data_is_removed():
 def test_polish_html_page_body_and_metadata():
     c = clean_file("pl_page.html", reader=html_page)
     assert c.title == "Retencja danych wraca do Sejmu"
-    assert c.url == "https://gazeta-przykladowa.example/kraj/retencja-danych-wraca?utm_source=rss"
+    assert c.url == "https://gazeta-przykladowa.example/kraj/retencja-danych-wraca"
     paras = c.text.split("\n\n")
     assert paras[0].startswith("Rząd przedstawił projekt nowelizacji")
     assert paras[-1].startswith("Pierwsze czytanie projektu")

@@ -24,7 +24,7 @@ from ..clean import Cleaned, Draft, extract, finish
 from ..clean.repeated_lines import RepeatedLines
 from ..clean.widgets import load_rules
 from ..dedup import signature
-from ..identity import article_id, text_hash, utc_timestamp
+from ..identity import article_id, canonical_url, text_hash, utc_timestamp
 from ..tag import detect, tag_topics
 from ..tag.stance import get_tagger
 
@@ -169,7 +169,7 @@ def make_article(cleaned: Cleaned, builder: Builder, job: Job, tagger) -> Articl
         id=aid,
         story_id=aid,
         source=builder.name,
-        url=cleaned.url,
+        url=canonical_url(cleaned.url),
         title=cleaned.title,
         text=cleaned.text,
         editor_note=cleaned.editor_note,
