@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -21,12 +22,28 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] = "1"
 
 
+_PLAIN_BUILDERS = Path(tempfile.mkdtemp(prefix="pd-builders-"))
+
+
+def plain_builders() -> Path:
+    """The repository's builders and cards without their gold sets and takedown lists, so
+    builds in tests neither run the (slow) gold cross-validation nor depend on its files."""
+    b = _PLAIN_BUILDERS / "builders"
+    if not b.is_dir():
+        b.mkdir(parents=True)
+        for p in (REPO / "builders").glob("*.py"):
+            shutil.copy(p, b / p.name)
+        shutil.copytree(REPO / "cards", _PLAIN_BUILDERS / "cards")
+    return b
+
+
 def run_build(builder: str, raw, out: Path, **kw):
     from policy_debates import BuildSettings, build
 
     raws = tuple(Path(p) for p in (raw if isinstance(raw, (list, tuple)) else [raw]))
     kw.setdefault("workers", 1)
-    settings = BuildSettings(builder=builder, raw=raws, out=out, builders_dir=REPO / "builders", progress=False, quiet=True, **kw)
+    kw.setdefault("builders_dir", plain_builders())
+    settings = BuildSettings(builder=builder, raw=raws, out=out, progress=False, quiet=True, **kw)
     return build(settings)
 
 

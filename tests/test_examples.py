@@ -34,10 +34,12 @@ def test_policy_privacy_debates_accounting(ppd):
     assert outcomes["broken/off-topic.txt"]["reason"] == "off_topic"
     assert outcomes["crawl/export-2026-10.jsonl#L5"]["reason"] == "malformed_json"
     assert outcomes["crawl/export-2026-10.jsonl#L10"]["reason"] == "missing_text"
-    line7, line9 = outcomes["crawl/export-2026-10.jsonl#L7"], outcomes["crawl/export-2026-10.jsonl#L9"]
-    assert line7["outcome"] == line9["outcome"] == "duplicate"
-    italian = next(r for r in rows if "gazzettadellarete" in (r["url"] or ""))
-    assert line9["duplicate_of"] == italian["id"]
+    line2 = next(r for r in rows if r["title"] and r["title"].startswith("Innenminister uneins"))
+    line7 = outcomes["crawl/export-2026-10.jsonl#L7"]
+    assert (line7["outcome"], line7["reason"], line7["duplicate_of"]) == ("duplicate", "same_id", line2["id"])
+    page = outcomes["html/gazzettadellarete_scansione-messaggi-consiglio-ue.html"]
+    syndicated = next(r for r in rows if "notizie-in-rete" in (r["url"] or ""))
+    assert (page["outcome"], page["reason"], page["duplicate_of"]) == ("duplicate", "same_text", syndicated["id"])
 
 
 def test_policy_privacy_debates_languages(ppd):

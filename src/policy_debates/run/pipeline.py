@@ -280,7 +280,7 @@ def _build(settings: BuildSettings, builder: Builder, dataset_dir: Path, ledger:
         raise
     info = _release_info(builder, ledger, tmp, version, processed_with, result)
     (tmp / "release.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    result.rejects_file = _write_rejects(dataset_dir, builder.name, version, work, shards, ledger)
+    result.rejects_file = _write_rejects(dataset_dir, builder.name, version, work, shards, ledger, recorded_as=version)
     boiler.save(dataset_dir / f".boilerplate-{version}.npz")
     ledger.add_release(ReleaseRow(version, info["built_at"], processed_with, SCHEMA_VERSION, changes, info["counts"]))
     final = dataset_dir / f"{builder.name}-{version}"
@@ -625,7 +625,9 @@ def _quality(builder: Builder, dataset_dir: Path) -> str:
     h = hashlib.sha256(_processed_with(builder).encode())
     for f in files:
         h.update(f.read_bytes())
-    cache = dataset_dir / f".quality-{h.hexdigest()[:16]}.md"
+    cache_root = Path(os.environ.get("POLICY_DEBATES_CACHE") or Path.home() / ".cache" / "policy-debates")
+    cache_root.mkdir(parents=True, exist_ok=True)
+    cache = cache_root / f"quality-{builder.name}-{h.hexdigest()[:16]}.md"
     if cache.is_file():
         return cache.read_text(encoding="utf-8")
     try:
@@ -695,11 +697,12 @@ def _release_info(builder, ledger, tmp: Path, version: str, processed_with: str,
     }
 
 
-def _write_rejects(dataset_dir: Path, name: str, version: str, work: Path, shards, ledger: Ledger) -> Path:
+def _write_rejects(dataset_dir: Path, name: str, version: str, work: Path, shards, ledger: Ledger, recorded_as: str = PENDING) -> Path:
+    """This build's duplicates and rejections (ledger rows stamped ``recorded_as``), beside the release."""
     path = dataset_dir / f"{name}-{version}.rejects.jsonl"
     rows = ledger.db.execute(
         "SELECT origin, raw_sha256, outcome, article_id, duplicate_of, reason, detail FROM inputs WHERE version = ? AND outcome != 'kept' ORDER BY origin, raw_sha256",
-        (PENDING,),
+        (recorded_as,),
     ).fetchall()
     with open(path, "w", encoding="utf-8") as f:
         for origin, sha, outcome, aid, dup, reason, detail in rows:

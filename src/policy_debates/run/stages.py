@@ -95,11 +95,12 @@ def read_inputs(shard: Shard, builder: Builder, max_bytes: int):
         if reader is None:
             yield Rejection(inp.relpath, "", "unsupported_file", f"no reader for this kind of file in builder {builder.name}")
             continue
-        if inp.size > max_bytes:
+        streaming = getattr(reader, "streaming", False)  # reads an open file record by record (WARC): no size limit
+        if inp.size > max_bytes and not streaming:
             yield Rejection(inp.relpath, "", "too_large", f"{inp.size} bytes is over the {max_bytes}-byte limit (BuildSettings.max_file_bytes)")
             continue
         try:
-            data = Path(inp.path).read_bytes()
+            data = open(inp.path, "rb") if streaming else Path(inp.path).read_bytes()
         except OSError as exc:
             yield Rejection(inp.relpath, "", "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}")
             continue
@@ -108,7 +109,10 @@ def read_inputs(shard: Shard, builder: Builder, max_bytes: int):
                 if item.raw_sha256 not in inp.known:
                     yield item
         except Exception as exc:  # a reader bug must not stop the build: record it
-            yield Rejection(inp.relpath, sha256(data), "reader_error", f"{type(exc).__name__}: {exc}"[:200])
+            yield Rejection(inp.relpath, inp.sha256 if streaming else sha256(data), "reader_error", f"{type(exc).__name__}: {exc}"[:200])
+        finally:
+            if streaming:
+                data.close()
 
 
 def extract_shard(job: Job, shard: Shard) -> StageResult:

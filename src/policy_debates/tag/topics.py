@@ -3,9 +3,14 @@
 Terms live in ``data/topics/<lang>.txt`` (a section per topic). A term matches at
 the start of a word (``gesichtserkenn`` → "Gesichtserkennungssoftware"); a term
 written ``*term`` may also sit inside a compound ("Videoüberwachungskamera").
+A line ``A & B`` counts once for every sentence where both terms occur
+("software … voorspellen" & "politie"): it catches what a topic is called in
+ordinary words, not only its technical name.
+
 A topic is assigned when its terms occur at least ``MIN_HITS`` times in the
-text, or once in the headline or editor's note. ``other_privacy`` is assigned only
-when no specific topic is.
+text, or once in the headline or editor's note; when no topic is that strong,
+the topics with the most evidence are assigned. ``other_privacy`` is assigned
+only when no specific topic is. No evidence at all: no topic (off-topic).
 """
 from __future__ import annotations
 
@@ -33,20 +38,37 @@ def _term_regex(term: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def _patterns(languages: tuple[str, ...] | None = None) -> dict[str, re.Pattern]:
+def _patterns() -> dict[str, tuple[re.Pattern | None, tuple[tuple[re.Pattern, re.Pattern], ...]]]:
+    """topic → (one regex of its single terms, its ``A & B`` sentence rules)."""
     terms: dict[str, set[str]] = {t: set() for t in TOPICS}
+    pairs: dict[str, set[tuple[str, str]]] = {t: set() for t in TOPICS}
     for lang, path in language_files(DATA).items():
-        if languages is not None and lang not in languages and lang != "common":
-            continue
         for topic, entries in read_sections(path).items():
             if topic not in terms:
                 raise ValueError(f"{path}: unknown topic section [{topic}]; use one of {', '.join(TOPICS)}")
-            terms[topic].update(p for p, _ in entries)
-    return {
-        t: re.compile("|".join(_term_regex(x) for x in sorted(v)), re.IGNORECASE)
-        for t, v in terms.items()
-        if v
-    }
+            for p, _ in entries:
+                if " & " in p:
+                    a, b = (x.strip() for x in p.split(" & ", 1))
+                    pairs[topic].add((a, b))
+                else:
+                    terms[topic].add(p)
+    out = {}
+    for t in TOPICS:
+        single = re.compile("|".join(_term_regex(x) for x in sorted(terms[t])), re.IGNORECASE) if terms[t] else None
+        rules = tuple((re.compile(_term_regex(a), re.IGNORECASE), re.compile(_term_regex(b), re.IGNORECASE)) for a, b in sorted(pairs[t]))
+        if single or rules:
+            out[t] = (single, rules)
+    return out
+
+
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def _count(text: str, sentences: list[str], single, rules) -> int:
+    n = len(single.findall(text)) if single else 0
+    for a, b in rules:
+        n += sum(1 for s in sentences if a.search(s) and b.search(s))
+    return n
 
 
 @dataclass(frozen=True)
@@ -59,14 +81,22 @@ def tag_topics(title: str | None, text: str, editor_note: str | None = None) -> 
     head = " ".join(x for x in (title, editor_note) if x)
     hits: dict[str, float] = {}
     strong: set[str] = set()
-    for topic, pattern in _patterns().items():
-        n_body = len(pattern.findall(text))
-        n_head = len(pattern.findall(head)) if head else 0
+    body_sentences = _SENTENCE.split(text)
+    head_sentences = _SENTENCE.split(head) if head else []
+    for topic, (single, rules) in _patterns().items():
+        n_body = _count(text, body_sentences, single, rules)
+        n_head = _count(head, head_sentences, single, rules) if head else 0
         if n_body or n_head:
             hits[topic] = n_body + 2 * n_head
             if n_body >= MIN_HITS or n_head:
                 strong.add(topic)
-    specific = sorted((t for t in strong if t != "other_privacy"), key=lambda t: (-hits[t], TOPICS.index(t)))
-    if not specific and "other_privacy" in strong:
-        specific = ["other_privacy"]
+    rank = lambda t: (-hits[t], TOPICS.index(t))  # noqa: E731
+    specific = sorted((t for t in strong if t != "other_privacy"), key=rank)
+    if not specific:
+        weak = [t for t in hits if t != "other_privacy"]
+        if "other_privacy" in strong or not weak:
+            specific = ["other_privacy"] if "other_privacy" in hits else []
+        else:
+            top = max(hits[t] for t in weak)
+            specific = sorted((t for t in weak if hits[t] == top), key=rank)
     return TopicEvidence(tuple(specific), hits)
