@@ -244,6 +244,7 @@ def _build(settings: BuildSettings, builder: Builder, dataset_dir: Path, ledger:
     t4 = time.perf_counter()
     ledger.begin()
     changes, overlay = _record(builder, settings, shards, work, ledger, result, full)
+    changes["full_reprocess"] = full_reason if (full and prev is not None) else None
     version = _choose_version(settings, prev, changes)
     result.changes = changes
     if ledger.live_count() == 0:
@@ -260,8 +261,6 @@ def _build(settings: BuildSettings, builder: Builder, dataset_dir: Path, ledger:
         result.message = f"nothing changed since {prev.version}: no new version"
         return result
     result.version = version
-    if full:
-        changes["full_reprocess"] = full_reason if prev is not None else None
     _record_files(ledger, todo, processed_with)
     tmp = dataset_dir / f".tmp-{builder.name}-{version}"
     remove_tree(tmp)
