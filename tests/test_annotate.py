@@ -150,3 +150,27 @@ def test_cli_needs_something_to_show(tmp_path):
     r = subprocess.run([sys.executable, "-m", "policy_debates.cli", "--builders", str(builders), "annotate", DATASET, "--annotator", "x"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and "--release DIR or --raw PATH" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_articles_from_a_release_folder(monkeypatch, capsys, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from policy_debates.annotate import run
+
+    builders = tiny_builders(tmp_path)
+    release = tmp_path / "out" / DATASET / f"{DATASET}-1.0.0"
+    (release / "data" / "en").mkdir(parents=True)
+    rows = [{"id": f"id{i}", "url": None, "title": f"Title {i}", "editor_note": "Note from the editor." if i == 0 else None,
+             "text": "Body text of the article. " * 10, "language": "en", "topics": ["encryption"], "published": None, "authors": []}
+            for i in range(3)]
+    pq.write_table(pa.Table.from_pylist(rows), release / "data" / "en" / "train-00000.parquet")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("f\nf\nf\n"))
+    run(DATASET, builders, release=release, annotator="dev-a")
+    out = capsys.readouterr().out
+    assert "EDITOR'S NOTE: Note from the editor." in out
+    got = labels(builders, "dev-a")
+    assert sorted(l["id"] for l in got) == ["id0", "id1", "id2"] and all(l["topics"] == ["encryption"] for l in got)
+    from policy_debates.gold import load_gold
+
+    assert load_gold(builders, DATASET)["id0"].text.startswith("Note from the editor.\n\nBody text")

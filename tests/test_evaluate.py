@@ -134,3 +134,15 @@ def test_cli_prints_the_report(tmp_path, capsys):
     assert main(["--builders", str(builders), "evaluate", DATASET, "--folds", "3", "--markdown"]) == 0
     out = capsys.readouterr().out
     assert "3-fold cross-validation" in out and "| **all** | 24 |" in out
+
+
+def test_too_little_gold_for_linear_is_a_note_not_a_crash(tmp_path):
+    from policy_debates.evaluate import best_tagger, evaluate
+
+    builders = tiny_builders(tmp_path)
+    write_gold(builders, synthetic(2))  # 12 articles, 4 per stance: 4 folds, training folds of 9
+    small = evaluate(builders, DATASET, folds=5, seed=0)
+    assert small.taggers == ["majority", "cues"] and small.folds == 4
+    assert any("5 folds asked, 4 used" in n for n in small.notes)
+    assert any("linear: not evaluated" in n and "at least 20" in n for n in small.notes)
+    assert best_tagger(small) == "cues" and "linear: not evaluated" in small.to_markdown()

@@ -118,8 +118,9 @@ def test_learns_an_obvious_signal(trained):
 def test_abstains_below_the_threshold(trained):
     from policy_debates.tag.stance.linear import ABSTAIN_BELOW
 
-    weak = trained.decide(np.array([0.40, 0.22, 0.38]))
-    assert weak.stance == "neutral" and weak.score == 0.22 < ABSTAIN_BELOW
+    assert ABSTAIN_BELOW > 0.38
+    weak = trained.decide(np.array([0.38, 0.25, 0.37]))  # no stance clearly above chance
+    assert weak.stance == "neutral" and weak.score == 0.25 < ABSTAIN_BELOW
     strong = trained.decide(np.array([0.10, 0.15, 0.75]))
     assert strong.stance == "favor" and strong.score == 0.75
 
@@ -159,7 +160,7 @@ def test_too_little_gold_is_a_clear_error(tmp_path):
 
     builders = tiny_builders(tmp_path)
     write_gold(builders, synthetic(2))  # 12 articles
-    with pytest.raises(NotEnoughGold, match=r"at least 20 .* has 12") as err:
+    with pytest.raises(NotEnoughGold, match=r"at least 20 .* found 12 ") as err:
         LinearTagger(builder=load_builder(DATASET, builders))
     assert str(builders / "gold" / DATASET) in str(err.value)
 

@@ -1,4 +1,4 @@
-"""The command line, thin over the API: list, build, preview, publish."""
+"""The command line, thin over the API: list, build, preview, publish, evaluate, annotate."""
 from __future__ import annotations
 
 import argparse
@@ -123,6 +123,35 @@ def cmd_publish(args) -> int:
     return EXIT_OK
 
 
+def cmd_evaluate(args) -> int:
+    from .evaluate import EvaluationError, evaluate
+    from .gold import GoldError
+
+    try:
+        report = evaluate(args.builders, args.dataset, folds=args.folds, seed=args.seed)
+    except (EvaluationError, GoldError) as exc:
+        print(f"policy-debates evaluate: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.markdown:
+        print(report.to_markdown(), end="")
+    else:
+        report.print(_console())
+    return EXIT_OK
+
+
+def cmd_annotate(args) -> int:
+    from .annotate import AnnotateError, run
+    from .gold import GoldError
+
+    try:
+        run(args.dataset, args.builders, release=args.release, raw=tuple(args.raw or ()), annotator=args.annotator,
+            n=args.n, second=args.second, seed=args.seed)
+    except (AnnotateError, GoldError) as exc:
+        print(f"policy-debates annotate: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="policy-debates",
@@ -163,6 +192,28 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--repo-id", required=True, metavar="ORG/NAME")
     s.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
     s.set_defaults(func=cmd_publish)
+
+    s = sub.add_parser("evaluate", help="measure every stance tagger, topics and language against the gold labels",
+                       description="Cross-validate over builders/gold/<dataset>/: per language and overall accuracy, "
+                       "macro-F1 with a bootstrap 95 % interval and confusion matrices for the majority baseline, "
+                       "the cues and the linear tagger; topic and language accuracy; inter-annotator agreement.")
+    s.add_argument("dataset", help="builder name whose gold labels to use")
+    s.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the folds and the bootstrap (default 0)")
+    s.add_argument("--markdown", action="store_true", help="print the dataset card's \"How good are the labels?\" section instead")
+    s.set_defaults(func=cmd_evaluate)
+
+    s = sub.add_parser("annotate", help="label articles' stance and topics in the terminal (gold annotations)",
+                       description="Show articles one by one and append each label to "
+                       "builders/gold/<dataset>/labels/<annotator>.jsonl at once; resumes where you left off.")
+    s.add_argument("dataset", help="builder name")
+    s.add_argument("--release", type=Path, default=None, metavar="DIR", help="a release folder to take articles from")
+    s.add_argument("--raw", nargs="+", default=None, metavar="PATH", help="raw files or folders the builder reads")
+    s.add_argument("--annotator", default=None, metavar="NAME", help="your name (default: $POLICY_DEBATES_ANNOTATOR or the login name)")
+    s.add_argument("--n", type=int, default=None, metavar="N", help="stop after N labels")
+    s.add_argument("--second", action="store_true", help="label articles another annotator labelled (their label hidden), for agreement")
+    s.add_argument("--seed", type=int, default=0, help="seed of the sampling order")
+    s.set_defaults(func=cmd_annotate)
     return p
 
 

@@ -1,30 +1,35 @@
 """The trained stance tagger: TF-IDF word and character n-grams, one linear model.
 
-One class-balanced logistic regression over all languages at once: word 1–2-grams
-plus character 2–5-grams within word boundaries (``char_wb``), so that stems and
+One class-balanced linear SVM over all languages at once: word 1–2-grams plus
+character 2–5-grams within word boundaries (``char_wb``), so that stems and
 loanwords ("videosorveglianza", "Videoüberwachung", "surveillance") carry across
 languages that have few labels. The headline is repeated ``TITLE_REPEAT`` times
 and the editor's note ``NOTE_REPEAT`` times: they speak for the publisher. Three
 more columns carry the cue tagger's weighted evidence (against, favor, lean), so
 that its hand-written, negation- and quote-aware cue lists help where a few
 hundred labels cannot teach the n-grams enough; the model learns their weight.
+(A linear SVM, not logistic regression: the same macro-F1 on the gold set, and
+liblinear trains in a fraction of a second where lbfgs took ten.)
 
 It is trained from the builder's gold annotations (``builders/gold/<dataset>/``)
 when a build starts, once per worker process; nothing fitted is ever committed.
-Same gold → same model → same labels: inputs are sorted by key, the solver is
-deterministic and every fold split has a fixed seed.
+Same gold → same model → same labels: inputs are sorted by key, the solver has a
+fixed seed and so has every fold split.
 
-``stance_score`` is the calibrated probability of the chosen class. The raw
-probabilities are calibrated by temperature scaling on cross-validated
-predictions (``CalibratedClassifierCV(method="temperature", ensemble=False)``):
-among the articles it gives 0.7, about 70 % are right. When the most probable
-stance has a probability below ``ABSTAIN_BELOW`` the tagger abstains: ``neutral``
-with ``neutral``'s own (low) probability as the score.
+``stance_score`` is the calibrated probability of the chosen class: the SVM's
+decision values are turned into probabilities by temperature scaling fitted on
+cross-validated predictions (``CalibratedClassifierCV(method="temperature",
+ensemble=False)``), so that among the articles given 0.6, about 60 % are right.
+When the most probable stance has a probability below ``ABSTAIN_BELOW`` the
+tagger abstains: ``neutral`` with ``neutral``'s own (low) probability as the
+score. On a gold set too small to teach anything, calibration flattens every
+probability towards 1/3 and the tagger abstains everywhere, as it should.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -38,8 +43,8 @@ VERSION = "1"
 TITLE_REPEAT = 3
 NOTE_REPEAT = 2
 MIN_ITEMS = 20  # fewer labelled articles with text than this: refuse to train
-ABSTAIN_BELOW = 0.45  # top calibrated probability below this: neutral, low score
-C = 10.0  # inverse regularisation; TF-IDF rows are L2-normalised
+ABSTAIN_BELOW = 0.40  # top calibrated probability below this (chance is 1/3): neutral, low score
+C = 1.0  # inverse regularisation of the SVM; TF-IDF blocks are L2-normalised
 CALIBRATION_FOLDS = 3
 SEED = 0
 
@@ -110,31 +115,36 @@ def _cue_features(rows, extra_against: tuple = (), extra_favor: tuple = ()):
     """The cue tagger's weighted evidence as three dense columns: log against,
     log favor and the lean between them. The model learns how far to trust them
     (not at all when the cue lists are empty)."""
-    from .cues import CueTagger
-
-    cues = CueTagger(extra_against, extra_favor)
     out = np.zeros((len(rows), 3))
-    for i, (title, note, text, lang) in enumerate(rows):
-        against, favor = cues.evidence(title, note, text, lang)
+    for i, row in enumerate(rows):
+        against, favor = _evidence(tuple(row), tuple(extra_against), tuple(extra_favor))
         out[i] = (np.log1p(against), np.log1p(favor), (against - favor) / (against + favor + 1.0))
     return out
 
 
+@lru_cache(maxsize=1024)  # training refits on the same articles once per calibration fold
+def _evidence(row: tuple, extra_against: tuple, extra_favor: tuple) -> tuple[float, float]:
+    from .cues import CueTagger
+
+    title, note, text, lang = row
+    return CueTagger(extra_against, extra_favor).evidence(title, note, text, lang)
+
+
 def _pipeline(n_train: int, builder=None):
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
     from sklearn.preprocessing import FunctionTransformer
+    from sklearn.svm import LinearSVC
 
     extra = {"extra_against": tuple(builder.against_cues), "extra_favor": tuple(builder.favor_cues)} if builder is not None else {}
     features = FeatureUnion(
         [
-            ("words", make_pipeline(FunctionTransformer(_documents), TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1))),
+            ("words", make_pipeline(FunctionTransformer(_documents), TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=2 if n_train >= 40 else 1))),
             ("chars", make_pipeline(FunctionTransformer(_documents), TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2 if n_train >= 40 else 1))),
             ("cues", FunctionTransformer(_cue_features, kw_args=extra)),
         ]
     )
-    model = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, random_state=SEED)
+    model = LinearSVC(C=C, class_weight="balanced", max_iter=10000, random_state=SEED)
     return Pipeline([("features", features), ("model", model)])
 
 
@@ -148,7 +158,7 @@ def _fit(examples: list[Example], where: str, builder=None):
     if len(labelled) < MIN_ITEMS or len(present) < 2:
         raise NotEnoughGold(
             f"the linear stance tagger needs at least {MIN_ITEMS} gold articles with text and two stances; "
-            f"{where} has {len(labelled)} ({', '.join(f'{s} {counts[s]}' for s in STANCES)}). "
+            f"found {len(labelled)} ({', '.join(f'{s} {counts[s]}' for s in STANCES)}) in {where}. "
             "Label more with `policy-debates annotate`, or use the cues tagger"
         )
     rows = [(e.title, e.editor_note, e.text, e.language) for e in labelled]
@@ -206,7 +216,7 @@ class LinearTagger:
 
     def fit(self, items: Iterable) -> "LinearTagger":
         """(Re)train on gold items (cleaned here) or ready ``Example``s."""
-        self.model = _fit(examples_from_gold(list(items), self.builder), "the given gold items", self.builder)
+        self.model = _fit(examples_from_gold(list(items), self.builder), "the training items", self.builder)
         return self
 
     def predict_proba(self, examples: Iterable) -> np.ndarray:
