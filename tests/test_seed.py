@@ -48,7 +48,7 @@ def test_language_is_german(seed_row):
 
 def test_editor_note_is_kept_apart(seed_row):
     row, raw = seed_row
-    note = next(p for p in raw.split("\n\n") if p.strip().endswith("TN Editor"))
+    note = next(line for line in raw.splitlines() if line.strip().endswith("TN Editor"))
     assert row["editor_note"] == note.strip()
     assert "TN Editor" not in row["text"]
     assert "großes Geld" not in row["text"]

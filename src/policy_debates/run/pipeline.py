@@ -603,7 +603,7 @@ def _write_card(builder, settings, ledger: Ledger, tmp: Path, version: str, chan
         by_topic={t: by_topic[t] for t in TOPICS if by_topic[t]},
         removed=_removed_counts(tmp.parent / ".work"),
         stance_sources=dict(sorted(sources.items())),
-        stance_method=_stance_method(settings.stance_tagger or builder.stance_tagger),
+        stance_method=_stance_method(sources),
         annotations=None,
         charts=list(charts),
         quality=_quality(builder, tmp.parent),
@@ -733,14 +733,22 @@ def _removed_counts(work_root: Path) -> Counter:
     return total
 
 
-def _stance_method(name: str) -> str:
-    if name == "linear":
-        return ("a class-balanced linear model over word and character n-grams, trained at build time "
-                "on the dataset's gold annotations, with calibrated probabilities as `stance_score`.")
-    return ("the multilingual cue tagger: per-language cue lists for calls to ban or stop, harms named, "
-            "benefits claimed and deployments defended; cues in quotations or reported speech count a quarter, "
-            "a negator just before a cue turns it round, the headline and the editor's note weigh more. "
-            "With weak evidence it abstains to `neutral` with a score below 0.5.")
+_METHODS = {
+    "gold": "`gold`: labelled by a person (builders/gold/); score 1.0.",
+    "linear": ("`linear`: a class-balanced linear SVM over word and character n-grams plus the cue tagger's "
+               "evidence, trained at build time on the dataset's gold annotations; `stance_score` is its "
+               "temperature-calibrated probability; below 0.40 it abstains to `neutral`."),
+    "cues": ("`cues`: the multilingual cue tagger: per-language cue lists for calls to ban or stop, harms named, "
+             "benefits claimed and deployments defended; cues in quotations or reported speech count a quarter, "
+             "a negator just before a cue turns it round, the headline and the editor's note weigh more; with "
+             "weak evidence it abstains to `neutral` with a score below 0.5."),
+}
+
+
+def _stance_method(sources: Counter) -> str:
+    """How the stance labels of this release were made, one line per method used."""
+    names = sorted({s.split("-v")[0] for s in sources})
+    return " ".join(_METHODS.get(n, f"`{n}`") for n in names)
 
 
 def _build_time() -> str:

@@ -211,7 +211,7 @@ def tag_shard(job: Job, shard: Shard, repeated: RepeatedLines) -> StageResult:
     if done.is_file():
         return StageResult(shard.name, inputs=len(shard.inputs), counts=Counter(resumed=1))
     builder = _builder(job)
-    tagger = get_tagger(job.stance_tagger, **_tagger_options(builder, job))
+    tagger = stance_tagger(builder, job)
     work = Path(job.work_dir)
     res = StageResult(shard.name, inputs=len(shard.inputs))
     rules = _rules(builder)
@@ -240,6 +240,18 @@ def tag_shard(job: Job, shard: Shard, repeated: RepeatedLines) -> StageResult:
     tmp.write_text(json.dumps(dict(removed)))
     os.replace(tmp, done)
     return res
+
+
+def stance_tagger(builder: Builder, job: Job):
+    """The builder's tagger; ``linear`` without enough gold to learn from falls back
+    to ``cues`` (each row's ``stance_source`` says which one labelled it)."""
+    try:
+        return get_tagger(job.stance_tagger, **_tagger_options(builder, job))
+    except LookupError:
+        if job.stance_tagger != "linear":
+            raise
+        fallback = Job(**{**job.__dict__, "stance_tagger": "cues"})
+        return get_tagger("cues", **_tagger_options(builder, fallback))
 
 
 def _tagger_options(builder: Builder, job: Job) -> dict:
