@@ -93,10 +93,14 @@ def cmd_build(args) -> int:
 
 def preview(release_dir: Path, console, rows: int = 3) -> None:
     """Load the release with ``datasets`` (as a researcher would) and show a few rows."""
-    from datasets import load_dataset
+    from datasets import get_dataset_config_names, load_dataset
+    from datasets.utils.logging import disable_progress_bar
 
+    disable_progress_bar()
     ds = load_dataset(str(release_dir))
-    console.print(ds)
+    configs = get_dataset_config_names(str(release_dir))
+    console.print(f"load_dataset({str(release_dir)!r}) → " + ", ".join(f"{s}: {d.num_rows} rows" for s, d in ds.items())
+                  + f"; configs: {', '.join(configs)}; stance is a ClassLabel {ds[next(iter(ds))].features['stance'].names}")
     split = "train" if "train" in ds else next(iter(ds))
     names = ds[split].features["stance"].names
     for row in ds[split].select(range(min(rows, ds[split].num_rows))):
