@@ -19,38 +19,11 @@ from pathlib import Path
 
 import yaml
 
+from .takedowns import TakedownError, merge_takedowns
+
 
 class RebuildError(RuntimeError):
     pass
-
-
-def merge_takedowns(extra: Path, own: Path) -> int:
-    """Append the entries of ``extra`` that ``own`` (the builder's list) lacks; returns how many."""
-    have = set()
-    if own.is_file():
-        for line in own.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                obj = json.loads(line)
-                have.add(obj.get("id") or obj.get("url"))
-    new = []
-    for n, line in enumerate(extra.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise RebuildError(f"{extra}:{n}: not JSON ({exc.msg})") from None
-        key = obj.get("id") or obj.get("url")
-        if not key or not obj.get("reason"):
-            raise RebuildError(f"{extra}:{n}: a takedown needs 'id' or 'url', and a 'reason'")
-        if key not in have:
-            have.add(key)
-            new.append(json.dumps({k: obj[k] for k in ("id", "url", "reason", "date") if obj.get(k)}, ensure_ascii=False, sort_keys=True))
-    if new:
-        own.parent.mkdir(parents=True, exist_ok=True)
-        with open(own, "a", encoding="utf-8") as f:
-            f.write("\n".join(new) + "\n")
-    return len(new)
 
 
 def check_card(release_dir: Path) -> None:
@@ -83,7 +56,10 @@ def rebuild(dataset: str, drop: Path, out: Path, takedowns: Path | None = None, 
     if takedowns is not None:
         if not takedowns.is_file():
             raise RebuildError(f"--takedowns {takedowns}: no such file")
-        added = merge_takedowns(takedowns, Path(builder.directory) / "takedowns" / f"{dataset}.jsonl")
+        try:
+            added = merge_takedowns(takedowns, Path(builder.directory) / "takedowns" / f"{dataset}.jsonl")
+        except TakedownError as exc:
+            raise RebuildError(str(exc)) from None
         log(f"takedowns: {added} new entries added to builders/takedowns/{dataset}.jsonl")
     if not drop.exists():
         raise RebuildError(f"--drop {drop}: no such folder")

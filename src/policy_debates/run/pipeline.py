@@ -31,7 +31,6 @@ from ..clean.repeated_lines import BoilerplateCounts
 from ..dedup import bands
 from ..dedup import check as dedup_check
 from ..gold import load_gold
-from ..identity import article_id
 from ..ledger import Ledger, ReleaseRow
 from ..release import ROWS_PER_FILE, Release, file_sha256, remove_tree, version_key
 from ..release.card import card_header, card_metadata, cards_dir, render_card
@@ -40,6 +39,7 @@ from ..release.parquet import to_release_table, write_parquet
 from ..release.schema import FEATURES, SCHEMA_VERSION
 from ..release.splits import SPLITS, split_of
 from ..settings import BuildSettings
+from ..takedowns import TakedownError, read_takedowns
 from ..sources import sha256
 from .stages import Input, Job, Shard, extract_shard, shard_line_keys, tag_shard
 
@@ -309,19 +309,12 @@ def _takedown_keys(builder: Builder, settings: BuildSettings, ledger: Ledger) ->
     """id → (reason, date): the builder's list, any extra list, and every earlier takedown."""
     paths = [Path(builder.directory) / "takedowns" / f"{builder.name}.jsonl"] + [Path(p) for p in settings.takedowns]
     for path in paths:
-        if not path.is_file():
-            continue
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
+        if path.is_file():
             try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BuildError(f"{path}:{n}: not JSON ({exc.msg}); each line is {{\"url\" or \"id\", \"reason\", \"date\"}}") from None
-            key = obj.get("id") or (article_id(obj["url"], "") if obj.get("url") else None)
-            if not key or not obj.get("reason"):
-                raise BuildError(f"{path}:{n}: a takedown needs 'id' or 'url', and a 'reason'")
-            ledger.add_takedown(key, obj["reason"], obj.get("date"), PENDING)
+                for t in read_takedowns(path):
+                    ledger.add_takedown(t.id, t.reason, t.date, PENDING)
+            except TakedownError as exc:
+                raise BuildError(str(exc)) from None
     return ledger.takedowns()
 
 
