@@ -186,3 +186,20 @@ def test_rebuild_fails_clearly_on_bad_takedown_file(tmp_path, builders):
     r = subprocess.run(REBUILD + ["--drop", str(d), "--out", str(tmp_path / "o"), "--builders", str(builders), "--takedowns", str(bad)],
                        env=env, capture_output=True, text=True)
     assert r.returncode == 1 and "needs 'id' or 'url', and a 'reason'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_new_gold_label_relabels_the_row_in_a_patch_release(tmp_path, builders):
+    out = tmp_path / "out"
+    d = drop(tmp_path, "a1_council_vote.txt", "a2_retention_oped.txt")
+    v1 = build(d, out, builders)
+    oped = by_title(release_rows(v1.release_dir))["Keeping phone records for a year is not too much to ask"]
+    labels = builders / "gold" / "policy_privacy_debates" / "labels"
+    labels.mkdir(parents=True)
+    (labels / "reviewer.jsonl").write_text(json.dumps({
+        "id": oped["id"], "annotator": "reviewer", "stance": "favor", "stance_target": "data_retention",
+        "topics": ["data_retention"], "language": "en"}) + "\n", encoding="utf-8")
+    v2 = build(d, out, builders)
+    assert v2.version == "1.0.1" and v2.changes["relabelled"] == 1 and v2.changes["added"] == 0
+    row = by_title(release_rows(v2.release_dir))["Keeping phone records for a year is not too much to ask"]
+    assert (row["stance"], row["stance_score"], row["stance_source"], row["split"]) == (2, 1.0, "gold", oped["split"])
+    assert "relabelled (stance) by language: en 1" in (v2.release_dir / "CHANGELOG.md").read_text()
