@@ -153,8 +153,8 @@ def from_gold(items, builder) -> list[Candidate]:
 
 
 def order(candidates: list[Candidate], seed: int = SEED, uncertainty: Callable | None = None) -> list[Candidate]:
-    """Round-robin over (language, first topic) strata in a seeded order; within a
-    stratum seeded-random, or by ``uncertainty`` (higher first) when given."""
+    """Round-robin over languages, and within each over its first topics, in a seeded
+    order; within a stratum seeded-random, or by ``uncertainty`` (higher first) when given."""
     rng = random.Random(seed)
     strata: dict[tuple, list[Candidate]] = {}
     for c in sorted(candidates, key=lambda c: c.key):
@@ -165,15 +165,24 @@ def order(candidates: list[Candidate], seed: int = SEED, uncertainty: Callable |
         scores = dict(zip((c.key for c in candidates), uncertainty(candidates)))
         for members in strata.values():
             members.sort(key=lambda c: -scores[c.key])  # stable: the seeded order breaks ties
-    names = sorted(strata)
-    rng.shuffle(names)
-    queues = [deque(strata[n]) for n in names]
-    out = []
-    while any(queues):
-        for q in queues:
-            if q:
-                out.append(q.popleft())
-    return out
+    # Two levels: languages take turns, and within a language its topics take turns,
+    # so the first items of a session already cover every language, then every topic.
+    def interleave(queues: list[deque]) -> list:
+        out = []
+        while any(queues):
+            for q in queues:
+                if q:
+                    out.append(q.popleft())
+        return out
+
+    languages = sorted({lang for lang, _ in strata})
+    rng.shuffle(languages)
+    per_language = []
+    for lang in languages:
+        topics = sorted(t for l, t in strata if l == lang)
+        rng.shuffle(topics)
+        per_language.append(deque(interleave([deque(strata[(lang, t)]) for t in topics])))
+    return interleave(per_language)
 
 
 def model_uncertainty(builder) -> Callable | None:
