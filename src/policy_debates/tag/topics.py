@@ -10,7 +10,8 @@ ordinary words, not only its technical name.
 A topic is assigned when its terms occur at least ``MIN_HITS`` times in the
 text, or once in the headline or editor's note; when no topic is that strong,
 the topics with the most evidence are assigned. ``other_privacy`` is assigned
-only when no specific topic is. No evidence at all: no topic (off-topic).
+only when no specific topic is, ``data_protection`` (named in nearly every
+privacy story) aside. No evidence at all: no topic (off-topic).
 """
 from __future__ import annotations
 
@@ -65,10 +66,30 @@ _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 
 def _count(text: str, sentences: list[str], single, rules) -> int:
-    n = len(single.findall(text)) if single else 0
+    found = _found(text)  # = {id(p): len(p.findall(text))} for every topic's patterns, in one scan
+    n = found[id(single)] if single else 0
     for a, b in rules:
-        n += sum(1 for s in sentences if a.search(s) and b.search(s))
+        if found.get(id(a), 1) and found.get(id(b), 1):  # a term absent from the text is absent from its sentences
+            n += sum(1 for s in sentences if a.search(s) and b.search(s))
     return n
+
+
+@lru_cache(maxsize=1)
+def _scanner():
+    from .prescan import MultiScan
+
+    pats = [single for single, _ in _patterns().values() if single]
+    # a rule's term can be skipped when absent from the whole text, unless anchors make text and sentence differ
+    pats += [t for _, rules in _patterns().values() for ab in rules for t in ab if not re.search(r"[$^]|\\[AZ]", t.pattern)]
+    return pats, MultiScan(pats)
+
+
+@lru_cache(maxsize=4)
+def _found(text: str) -> dict[int, int]:
+    """Match counts of all topic patterns in ``text`` (``tag.prescan``: the same
+    counts as ``findall``, ~100× faster than one ``findall`` per topic)."""
+    pats, scan = _scanner()
+    return {id(p): n for p, n in zip(pats, scan.count_all(text))}
 
 
 @dataclass(frozen=True)
@@ -92,6 +113,10 @@ def tag_topics(title: str | None, text: str, editor_note: str | None = None) -> 
                 strong.add(topic)
     rank = lambda t: (-hits[t], TOPICS.index(t))  # noqa: E731
     specific = sorted((t for t in strong if t != "other_privacy"), key=rank)
+    if "other_privacy" in strong and set(specific) <= {"data_protection"}:
+        # data protection law is named in nearly every privacy story; with nothing more
+        # specific, the other privacy matter (car data, smart meters…) is the subject
+        specific = ["other_privacy", *specific]
     if not specific:
         weak = [t for t in hits if t != "other_privacy"]
         if "other_privacy" in strong or not weak:
