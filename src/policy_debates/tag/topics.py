@@ -66,11 +66,12 @@ _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 
 def _count(text: str, sentences: list[str], single, rules) -> int:
-    found = _found(text)  # = {id(p): len(p.findall(text))} for every topic's patterns, in one scan
-    n = found[id(single)] if single else 0
+    found = _found(text)  # {id(p): len(p.findall(text))} of the topics' patterns found, in one scan
+    scanned = _scanner()[2]
+    n = found.get(id(single), 0) if single else 0
     for a, b in rules:
-        if found.get(id(a), 1) and found.get(id(b), 1):  # a term absent from the text is absent from its sentences
-            n += sum(1 for s in sentences if a.search(s) and b.search(s))
+        if (id(a) in found or id(a) not in scanned) and (id(b) in found or id(b) not in scanned):
+            n += sum(1 for s in sentences if a.search(s) and b.search(s))  # a term absent from the text is absent from its sentences
     return n
 
 
@@ -78,18 +79,21 @@ def _count(text: str, sentences: list[str], single, rules) -> int:
 def _scanner():
     from .prescan import MultiScan
 
-    pats = [single for single, _ in _patterns().values() if single]
+    singles = [single for single, _ in _patterns().values() if single]
     # a rule's term can be skipped when absent from the whole text, unless anchors make text and sentence differ
-    pats += [t for _, rules in _patterns().values() for ab in rules for t in ab if not re.search(r"[$^]|\\[AZ]", t.pattern)]
-    return pats, MultiScan(pats)
+    terms = {id(t): t for _, rules in _patterns().values() for ab in rules for t in ab if not re.search(r"[$^]|\\[AZ]", t.pattern)}
+    terms = [t for k, t in terms.items() if k not in {id(s) for s in singles}]
+    pats = singles + terms
+    return pats, MultiScan(pats, first_only=range(len(singles), len(pats))), frozenset(id(p) for p in pats)
 
 
 @lru_cache(maxsize=4)
 def _found(text: str) -> dict[int, int]:
-    """Match counts of all topic patterns in ``text`` (``tag.prescan``: the same
-    counts as ``findall``, ~100× faster than one ``findall`` per topic)."""
-    pats, scan = _scanner()
-    return {id(p): n for p, n in zip(pats, scan.count_all(text))}
+    """Match counts of the topics' term patterns in ``text`` (``tag.prescan``: the
+    same counts as ``findall``, ~100× faster than one ``findall`` per topic), and
+    0 or 1 for the terms of ``A & B`` rules."""
+    pats, scan, _ = _scanner()
+    return {id(pats[i]): len(m) for i, m in scan.matches(text).items()}
 
 
 @dataclass(frozen=True)
