@@ -181,27 +181,29 @@ def _extend(states, alts):
 def prefixes(pattern: re.Pattern) -> list[tuple[str, ...]] | None:
     """Token sequences (regex fragments over lower-cased text) that every match of
     an IGNORECASE ``pattern`` begins with; None when there are none to use."""
-    if not pattern.flags & re.IGNORECASE or pattern.flags & (re.LOCALE | re.ASCII) or not isinstance(pattern.pattern, str):
-        return None
-    try:
-        parsed = _p.parse(pattern.pattern, pattern.flags)
-    except Exception:  # pragma: no cover - it compiled, so it parses
-        return None
-    found = [seq for seq, _whole in _seq(list(parsed))]
-    if not found or any(len(p) == 0 for p in found) or len(found) > MAX_PREFIXES:
-        return None
-    if any(p[0] in (r"[\w]", r"[\W]", r"[\s]", r"[\S]", r"[\d]", r"[\D]") or p[0].startswith("[^") for p in found):
-        return None  # would match nearly everywhere: no gain
-    return sorted(set(found))
+    return _analyse(pattern.pattern, pattern.flags)[0]
 
 
 def word_start(pattern: re.Pattern) -> bool:
     """Does every match begin with ``(?<!\w)`` (at the start of a word)?"""
+    return _analyse(pattern.pattern, pattern.flags)[1]
+
+
+@lru_cache(maxsize=None)
+def _analyse(src, flags: int) -> tuple[list[tuple[str, ...]] | None, bool]:
+    """(prefixes, starts at a word start) of one pattern, from its parse tree."""
+    if not flags & re.IGNORECASE or flags & (re.LOCALE | re.ASCII) or not isinstance(src, str):
+        return None, False
     try:
-        items = list(_p.parse(pattern.pattern, pattern.flags))
-    except Exception:  # pragma: no cover
-        return False
-    return _starts_with_word_start(items)
+        items = list(_p.parse(src, flags))
+    except Exception:  # pragma: no cover - it compiled, so it parses
+        return None, False
+    found = [seq for seq, _whole in _seq(items)]
+    if not found or any(len(p) == 0 for p in found) or len(found) > MAX_PREFIXES:
+        return None, False
+    if any(p[0] in (r"[\w]", r"[\W]", r"[\s]", r"[\S]", r"[\d]", r"[\D]") or p[0].startswith("[^") for p in found):
+        return None, False  # would match nearly everywhere: no gain
+    return sorted(set(found)), _starts_with_word_start(items)
 
 
 def _starts_with_word_start(items) -> bool:
@@ -238,12 +240,12 @@ def _trie(seqs) -> str:
 # ---------------------------------------------------------------- the scanner
 
 
-def alternatives(pattern: re.Pattern) -> list[re.Pattern]:
-    """The top-level branches of ``a|b|c`` as patterns of their own (same flags), in
-    order: at any position the pattern matches as its first branch that matches."""
+def alternatives(pattern: re.Pattern) -> list[str]:
+    """The sources of the top-level branches of ``a|b|c``, in order: at any
+    position the pattern matches as its first branch that matches."""
     src = pattern.pattern
-    if not isinstance(src, str) or re.search(r"\\[1-9]|\(\?P=|\(\?\(", src):
-        return [pattern]  # backreferences tie branches together
+    if not isinstance(src, str) or pattern.flags & re.VERBOSE or re.search(r"\\[1-9]|\(\?P=|\(\?\(|\(\?#", src):
+        return [src]  # backreferences tie branches together; comments may hold anything
     parts, depth, i, begin = [], 0, 0, 0
     while i < len(src):
         ch = src[i]
@@ -267,14 +269,28 @@ def alternatives(pattern: re.Pattern) -> list[re.Pattern]:
             begin = i + 1
         i += 1
     parts.append(src[begin:])
-    try:
-        return [re.compile(part, pattern.flags) for part in parts]
-    except re.error:
-        return [pattern]
+    for part in parts:
+        try:
+            _p.parse(part, pattern.flags)
+        except Exception:
+            return [src]
+    return parts
+
+
+_COMPILED: dict[tuple[str, int], re.Pattern] = {}
+
+
+def _compiled(src: str, flags: int = 0) -> re.Pattern:
+    got = _COMPILED.get((src, flags))
+    if got is None:
+        got = _COMPILED[(src, flags)] = re.compile(src, flags)
+    return got
 
 
 class MultiScan:
-    """``finditer_all(text)`` == ``[list(p.finditer(text)) for p in patterns]``."""
+    """``finditer_all(text)`` == ``[list(p.finditer(text)) for p in patterns]``: the
+    same matches (spans); a match object comes from the top-level branch of the
+    pattern that matched, so its group numbers are that branch's."""
 
     def __init__(self, patterns: Sequence[re.Pattern], first_only: Sequence[int] = ()):
         """``first_only``: indices of patterns whose first match is enough (a
@@ -282,42 +298,52 @@ class MultiScan:
         self.patterns = list(patterns)
         self.first_only = frozenset(first_only)
         self.plain: list[int] = []  # patterns that always take the plain path
-        self.alts: list[tuple[re.Pattern, re.Pattern]] = []  # (branch, its prefix check) for every branch
-        by_key: dict[str, set[int]] = {}  # first one to KEY_CHARS characters → branches that may start there
+        self.alts: list[tuple[str, int, str]] = []  # (branch, flags, its prefix check) for every branch
+        by_key: dict[str, dict[int, bool]] = {}  # first 1…KEY_CHARS characters → {branch: key is its whole prefix}
         union: dict[bool, list[tuple[str, ...]]] = {True: [], False: []}  # by: starts at a word start
         owner: list[int] = []
+        anchored: list[bool] = []
         for i, pat in enumerate(self.patterns):
             branches = alternatives(pat)
-            pres = [prefixes(b) for b in branches]
-            if any(p is None or any(_first_chars(seq[0]) is None for seq in p) for p in pres):
+            analysed = [_analyse(b, pat.flags) for b in branches]
+            if any(pre is None or any(_first_chars(seq[0]) is None for seq in pre) for pre, _ws in analysed):
                 self.plain.append(i)
                 continue
-            for branch, pre in zip(branches, pres):
+            for branch, (pre, ws) in zip(branches, analysed):
                 k = len(self.alts)
-                anchored = word_start(branch)
-                self.alts.append((branch, re.compile((_WORD_START if anchored else "") + _trie(pre))))
+                self.alts.append((branch, pat.flags, _trie(pre)))  # compiled when first needed
                 owner.append(i)
-                union[anchored] += pre
+                anchored.append(ws)
+                union[ws] += pre
                 for seq in pre:
+                    whole = all(not t.startswith("(?:") for t in seq) and len(seq) <= KEY_CHARS
                     for key in _keys(seq, KEY_CHARS):
-                        by_key.setdefault(key, set()).add(k)
-        self._owner, self._by_key = owner, by_key
-        self._dispatch: dict[str, tuple[tuple[int, int], ...]] = {}
+                        entry = by_key.setdefault(key, {})
+                        entry[k] = entry.get(k, False) or (whole and len(key) == len(seq))
+        self._owner, self._anchored, self._by_key = owner, anchored, by_key
+        self._dispatch: dict[tuple[str, bool], tuple] = {}
         scans = ([_WORD_START + _trie(union[True])] if union[True] else []) + ([_trie(union[False])] if union[False] else [])
         self.scan = re.compile("|".join(scans)) if scans else None
         self._lower, self._trouble = _case_tables()
         self._table = str.maketrans({chr(k): chr(v) for k, v in self._lower.items()}) if self.scan else None
 
-    def _candidates(self, head: str) -> tuple[tuple[int, int], ...]:
-        """(pattern, branch) pairs that may start at a position beginning with ``head``,
-        by pattern and then in branch order."""
-        got = self._dispatch.get(head)
+    def _candidates(self, head: str, at_word_start: bool) -> tuple:
+        """``(pattern, branch.match, prefix check or None)`` for the branches that may
+        start at a position beginning with ``head``: by pattern, then in branch order.
+        The check is None where ``head`` itself is the branch's whole prefix."""
+        got = self._dispatch.get((head, at_word_start))
         if got is None:
-            ks = set().union(*(self._by_key.get(head[:n], ()) for n in range(1, KEY_CHARS + 1)))
-            got = tuple(sorted((self._owner[k], k) for k in ks))
+            exact: dict[int, bool] = {}
+            for n in range(1, KEY_CHARS + 1):
+                for k, whole in self._by_key.get(head[:n], {}).items():
+                    if at_word_start or not self._anchored[k]:
+                        exact[k] = exact.get(k, False) or whole
+            got = tuple((self._owner[k], _compiled(self.alts[k][0], self.alts[k][1]).match,
+                         None if exact[k] else _compiled(self.alts[k][2]).match)
+                        for k in sorted(exact, key=lambda k: (self._owner[k], k)))
             if len(self._dispatch) > 200_000:  # bounded memory over millions of articles
                 self._dispatch.clear()
-            self._dispatch[head] = got
+            self._dispatch[(head, at_word_start)] = got
         return got
 
     def finditer_all(self, text: str) -> list[list[re.Match]]:
@@ -337,7 +363,7 @@ class MultiScan:
         low = text.translate(self._table)
         found: dict[int, list[re.Match]] = {}
         ends = [0] * len(self.patterns)
-        search, candidates, alts, pats = self.scan.search, self._candidates, self.alts, self.patterns
+        search, candidates, pats = self.scan.search, self._candidates, self.patterns
         pos = 0
         while True:
             m = search(low, pos)
@@ -345,16 +371,16 @@ class MultiScan:
                 break
             start = m.start()
             pos = start + 1
+            before = low[start - 1] if start else " "
             done = -1
-            for i, k in candidates(low[start : start + KEY_CHARS]):
-                if i == done or start < ends[i]:
+            for i, branch_match, check in candidates(low[start : start + KEY_CHARS], not (before.isalnum() or before == "_")):
+                if i == done or start < ends[i] or (check is not None and check(low, start) is None):
                     continue
-                branch, check = alts[k]
-                if check.match(low, start) is None or branch.match(text, start) is None:
+                hit = branch_match(text, start)
+                if hit is None:
                     continue
-                done = i  # the first branch that matches decides; the pattern's own match is the answer
-                hit = pats[i].match(text, start)
-                if hit is not None and hit.end() > start:
+                done = i  # the first branch that matches is the pattern's match (same span)
+                if hit.end() > start:
                     found.setdefault(i, []).append(hit)
                     ends[i] = hit.end() if i not in first_only else len(text) + 1
         for i in self.plain:
@@ -371,13 +397,19 @@ def _plain(p: re.Pattern, text: str, first: bool) -> list[re.Match]:
     return list(p.finditer(text))
 
 
+@lru_cache(maxsize=1)
+def _decimal_digits() -> str:
+    """What ``\d`` matches in a str pattern."""
+    return "".join(chr(c) for c in range(0x110000) if chr(c).isdecimal())
+
+
 def _keys(seq: tuple[str, ...], width: int = 6) -> list[str]:
     """The strings of up to ``width`` characters a match of the prefix ``seq`` begins
     with, from its leading literal or set tokens (a repeated token ends the run)."""
     keys = [""]
-    for tok in seq[:width]:
+    for n, tok in enumerate(seq[:width]):
         chars = _first_chars(tok)
-        if chars is None or len(keys) * len(chars) > 256:
+        if chars is None or (n and len(keys) * len(chars) > 256):
             break
         keys = [k + c for k in keys for c in chars]
         if tok.startswith("(?:"):
@@ -393,8 +425,12 @@ def _first_chars(token: str) -> str | None:
         chars, i = [], 0
         while i < len(inner):
             if inner[i] == "\\":
+                if inner[i + 1 : i + 2] == "d":
+                    chars.append(_decimal_digits())  # a number leads many cues: "\d+ festnahmen"
+                    i += 2
+                    continue
                 if i + 1 < len(inner) and inner[i + 1].isalpha():
-                    return None  # \s, \w, \d: no short list of characters
+                    return None  # \s, \w: no short list of characters
                 chars.append(inner[i + 1])
                 i += 2
             else:

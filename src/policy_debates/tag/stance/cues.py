@@ -72,6 +72,22 @@ def cue_set(language: str, extra_against: tuple = (), extra_favor: tuple = ()) -
     return CueSet(_compile(sorted(set(sections["against"]))), _compile(sorted(set(sections["favor"]))), alt("negation"), alt("reported"))
 
 
+_SCANNERS: dict[int, tuple] = {}
+
+
+def _scanner(cues: CueSet):
+    """All of a cue set's against and favor cues matched in one pass (``tag.prescan``:
+    the same matches as each cue's own ``finditer``, far faster than ~400 of them).
+    Kept by identity: ``cue_set`` returns the same object for the same arguments."""
+    from ..prescan import MultiScan
+
+    got = _SCANNERS.get(id(cues))
+    if got is None or got[0] is not cues:
+        cue_list = cues.against + cues.favor
+        got = _SCANNERS[id(cues)] = (cues, MultiScan([c.pattern for c in cue_list]), cue_list)
+    return got[1], got[2]
+
+
 def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCES.split(text) if s.strip()]
 
@@ -99,21 +115,26 @@ class CueTagger:
             w = LAST_PARAGRAPH_WEIGHT if i == len(paras) - 1 and len(paras) > 2 else 1.0
             units += [(s, w) for s in sentences(p)]
         against = favor = 0.0
+        scan, cue_list = _scanner(cues)
+        n_against = len(cues.against)
         for sentence, weight in units:
+            found = scan.matches(sentence)  # {cue index: its matches}, as each cue's finditer gives them
+            if not found:
+                continue
             reported = bool(cues.reported and cues.reported.search(sentence))
             quoted = [m.span() for m in _QUOTED.finditer(sentence)]
-            for polarity, cue_list in (("against", cues.against), ("favor", cues.favor)):
-                for cue in cue_list:
-                    for m in cue.pattern.finditer(sentence):
-                        w = weight * cue.weight
-                        if reported or any(a <= m.start() < b for a, b in quoted):
-                            w *= REPORTED_WEIGHT
-                        before = " ".join(sentence[: m.start()].split()[-NEGATION_WINDOW:])
-                        flipped = bool(cues.negation and before and cues.negation.search(before))
-                        if (polarity == "against") != flipped:
-                            against += w
-                        else:
-                            favor += w * (0.5 if flipped else 1.0)
+            for idx in sorted(found):  # against cues, then favor cues, in list order: the sums add up as before
+                polarity, cue = ("against" if idx < n_against else "favor"), cue_list[idx]
+                for m in found[idx]:
+                    w = weight * cue.weight
+                    if reported or any(a <= m.start() < b for a, b in quoted):
+                        w *= REPORTED_WEIGHT
+                    before = " ".join(sentence[: m.start()].split()[-NEGATION_WINDOW:])
+                    flipped = bool(cues.negation and before and cues.negation.search(before))
+                    if (polarity == "against") != flipped:
+                        against += w
+                    else:
+                        favor += w * (0.5 if flipped else 1.0)
         return against, favor
 
     def tag(self, title, editor_note, text, language, target) -> StanceGuess:
