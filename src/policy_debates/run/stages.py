@@ -158,6 +158,21 @@ def shard_line_keys(work: Path, shard: Shard):
 
 def make_article(cleaned: Cleaned, builder: Builder, job: Job, tagger) -> Article | Rejection:
     """One cleaned article → one published record, or the reason it is not one."""
+    out = describe(cleaned, builder, job)
+    return out if isinstance(out, Rejection) else with_stance([out], tagger)[0]
+
+
+def with_stance(articles: list[Article], tagger) -> list[Article]:
+    """Stance for many articles at once: a trained model scores them in one batch."""
+    rows = [(a.title, a.editor_note, a.text, a.language, a.stance_target) for a in articles]
+    guesses = tagger.tag_many(rows) if hasattr(tagger, "tag_many") else [tagger.tag(*r) for r in rows]
+    for a, g in zip(articles, guesses):
+        a.stance, a.stance_score, a.stance_source = g.stance, g.score, g.source
+    return articles
+
+
+def describe(cleaned: Cleaned, builder: Builder, job: Job) -> Article | Rejection:
+    """Everything but the stance: length check, language, topics, id."""
     words = len(cleaned.text.split())
     if words < job.min_words:
         reason = "not_an_article" if words == 0 else "too_short"
@@ -167,7 +182,6 @@ def make_article(cleaned: Cleaned, builder: Builder, job: Job, tagger) -> Articl
     if not topics.topics and not job.keep_off_topic:
         return Rejection(cleaned.origin, cleaned.raw_sha256, "off_topic", "no topic of the taxonomy is discussed (use --keep-off-topic to keep it)")
     target = builder.stance_target or (topics.topics[0] if topics.topics else "other_privacy")
-    guess = tagger.tag(cleaned.title, cleaned.editor_note, cleaned.text, lang.language, target)
     aid = article_id(cleaned.url, cleaned.identity_text)
     return Article(
         id=aid,
@@ -183,9 +197,9 @@ def make_article(cleaned: Cleaned, builder: Builder, job: Job, tagger) -> Articl
         language_score=round(lang.score, 6),
         topics=list(topics.topics),
         stance_target=target,
-        stance=guess.stance,
-        stance_score=guess.score,
-        stance_source=guess.source,
+        stance="neutral",  # set by with_stance
+        stance_score=0.0,
+        stance_source="",
         num_words=words,
         raw_sha256=cleaned.raw_sha256,
         origin=cleaned.origin,
@@ -215,20 +229,23 @@ def tag_shard(job: Job, shard: Shard, repeated: RepeatedLines) -> StageResult:
     work = Path(job.work_dir)
     res = StageResult(shard.name, inputs=len(shard.inputs))
     rules = _rules(builder)
-    rows, rejects = [], []
+    articles, rejects = [], []
     removed: Counter = Counter()
     with open(work / f"{shard.name}.drafts.jsonl", encoding="utf-8") as f:
         for line in f:
             cleaned = finish(Draft(**json.loads(line)), rules, repeated)
             removed.update(cleaned.removed)
-            out = make_article(cleaned, builder, job, tagger)
+            out = describe(cleaned, builder, job)
             if isinstance(out, Rejection):
                 rejects.append(out.to_dict())
-                continue
-            row = out.to_dict()
-            row["text_hash"] = text_hash(out.text)
-            row["signature"] = signature(out.text)
-            rows.append(row)
+            else:
+                articles.append(out)
+    rows = []
+    for out in with_stance(articles, tagger):
+        row = out.to_dict()
+        row["text_hash"] = text_hash(out.text)
+        row["signature"] = signature(out.text)
+        rows.append(row)
     res.counts["articles"] += len(rows)
     res.counts["rejected"] += len(rejects)
     table = pa.Table.from_pylist(rows, schema=PART_SCHEMA)

@@ -185,6 +185,39 @@ def _gold_fingerprint(folder: Path) -> str:
 _FITTED: dict[tuple[str, str, str], object] = {}
 
 
+def _cached_fit(key: tuple, fit):
+    """The fitted model from the user's cache (``$POLICY_DEBATES_CACHE`` or
+    ``~/.cache/policy-debates``), else ``fit()`` once and store it there, so the
+    worker processes of a build and later builds do not train again. Training is
+    deterministic, so a cached model is the model training would give. Never committed."""
+    import os
+    import pickle
+
+    import sklearn
+
+    from ... import __version__
+
+    digest = hashlib.sha256(repr((key[1:], VERSION, __version__, sklearn.__version__)).encode()).hexdigest()[:20]
+    root = Path(os.environ.get("POLICY_DEBATES_CACHE") or Path.home() / ".cache" / "policy-debates")
+    path = root / f"linear-{digest}.pkl"
+    if path.is_file():
+        try:
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        except Exception:  # a damaged cache file: train again and replace it
+            pass
+    model = fit()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(model, f)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # no writable cache: train in each process
+    return model
+
+
 class LinearTagger:
     name = "linear"
 
@@ -210,8 +243,7 @@ class LinearTagger:
         folder = gold_dir(builder.directory, builder.name)
         key = (str(folder.resolve()), _gold_fingerprint(folder), builder.fingerprint)
         if key not in _FITTED:
-            items = load_gold(builder.directory, builder.name).values()
-            _FITTED[key] = _fit(examples_from_gold(items, builder), str(folder), builder)
+            _FITTED[key] = _cached_fit(key, lambda: _fit(examples_from_gold(load_gold(builder.directory, builder.name).values(), builder), str(folder), builder))
         self.model = _FITTED[key]
 
     def fit(self, items: Iterable) -> "LinearTagger":
@@ -244,3 +276,8 @@ class LinearTagger:
 
     def tag(self, title, editor_note, text, language, target) -> StanceGuess:
         return self.decide(self.predict_proba([(title, editor_note, text, language)])[0])
+
+    def tag_many(self, rows) -> list[StanceGuess]:
+        """``tag`` for many ``(title, editor_note, text, language, target)`` rows in one
+        model call (vectorising and scoring a batch costs far less than one by one)."""
+        return [self.decide(p) for p in self.predict_proba([r[:4] for r in rows])]
