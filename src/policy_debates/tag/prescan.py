@@ -185,7 +185,7 @@ def prefixes(pattern: re.Pattern) -> list[tuple[str, ...]] | None:
 
 
 def word_start(pattern: re.Pattern) -> bool:
-    """Does every match begin with ``(?<!\w)`` (at the start of a word)?"""
+    r"""Does every match begin with ``(?<!\w)`` (at the start of a word)?"""
     return _analyse(pattern.pattern, pattern.flags)[1]
 
 
@@ -201,8 +201,8 @@ def _analyse(src, flags: int) -> tuple[list[tuple[str, ...]] | None, bool]:
     found = [seq for seq, _whole in _seq(items)]
     if not found or any(len(p) == 0 for p in found) or len(found) > MAX_PREFIXES:
         return None, False
-    if any(p[0] in (r"[\w]", r"[\W]", r"[\s]", r"[\S]", r"[\d]", r"[\D]") or p[0].startswith("[^") for p in found):
-        return None, False  # would match nearly everywhere: no gain
+    if any(_first_chars(p[0]) is None for p in found):
+        return None, False  # a first token like \w or [^x] matches nearly everywhere: no gain
     return sorted(set(found)), _starts_with_word_start(items)
 
 
@@ -399,7 +399,7 @@ def _plain(p: re.Pattern, text: str, first: bool) -> list[re.Match]:
 
 @lru_cache(maxsize=1)
 def _decimal_digits() -> str:
-    """What ``\d`` matches in a str pattern."""
+    r"""What ``\d`` matches in a str pattern."""
     return "".join(chr(c) for c in range(0x110000) if chr(c).isdecimal())
 
 
