@@ -65,11 +65,19 @@ class Example:
     stance: str | None = None
 
 
+BODY_HEAD, BODY_TAIL = 2000, 1000  # characters of the body the n-grams read
+
+
 def document(title: str | None, editor_note: str | None, text: str) -> str:
-    """The text the model reads: headline and editor's note repeated, then the body."""
+    """The text the model reads: headline and editor's note repeated, then the body
+    — its opening and its closing when it is long (where op-eds state their case),
+    so a long article costs what a short one does."""
     head = [title] * TITLE_REPEAT if title else []
     note = [editor_note] * NOTE_REPEAT if editor_note else []
-    return "\n".join(head + note + [text or ""])
+    text = text or ""
+    if len(text) > BODY_HEAD + BODY_TAIL:
+        text = text[:BODY_HEAD] + "\n" + text[-BODY_TAIL:]
+    return "\n".join(head + note + [text])
 
 
 def examples_from_gold(items, builder=None) -> list[Example]:
