@@ -21,7 +21,7 @@ def _texts() -> list[str]:
             continue
         text = p.read_text(encoding="utf-8", errors="replace")
         if p.suffix == ".jsonl":
-            for line in text.splitlines()[:8]:
+            for line in text.splitlines()[:4]:
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError:

@@ -96,33 +96,16 @@ class _Inflated(io.RawIOBase):
 
 
 def _open(data: bytes | BinaryIO) -> BinaryIO:
-    raw = io.BytesIO(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
-    head = raw.read(2)
-    raw = _Prepend(head, raw)
-    if head == b"\x1f\x8b":
+    """A buffered stream of the WARC's records, gunzipped when the file is gzip."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        raw: BinaryIO = io.BytesIO(data)
+        magic = bytes(data[:2])
+    else:
+        raw = data if hasattr(data, "peek") else io.BufferedReader(data, buffer_size=_CHUNK)
+        magic = raw.peek(2)[:2]
+    if magic == b"\x1f\x8b":
         return io.BufferedReader(_Inflated(raw), buffer_size=_CHUNK)
-    return io.BufferedReader(raw, buffer_size=_CHUNK)
-
-
-class _Prepend(io.RawIOBase):
-    """``raw`` with the bytes already peeked at put back in front."""
-
-    def __init__(self, head: bytes, raw: BinaryIO):
-        self.head, self.raw = head, raw
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf) -> int:
-        if self.head:
-            n = min(len(buf), len(self.head))
-            buf[:n] = self.head[:n]
-            self.head = self.head[n:]
-            return n
-        data = self.raw.read(len(buf))
-        n = len(data)
-        buf[:n] = data
-        return n
+    return raw
 
 
 # ---------------------------------------------------------------- WARC records

@@ -306,8 +306,9 @@ class MultiScan:
         for i, pat in enumerate(self.patterns):
             branches = alternatives(pat)
             analysed = [_analyse(b, pat.flags) for b in branches]
-            if any(pre is None or any(_first_chars(seq[0]) is None for seq in pre) for pre, _ws in analysed):
-                self.plain.append(i)
+            usable = [pre is not None and all(_first_chars(seq[0]) is not None for seq in pre) for pre, _ws in analysed]
+            if not all(usable):
+                self.plain.append(i)  # one branch that may start anywhere: the whole pattern runs plain
                 continue
             for branch, (pre, ws) in zip(branches, analysed):
                 k = len(self.alts)
@@ -322,28 +323,40 @@ class MultiScan:
                         entry[k] = entry.get(k, False) or (whole and len(key) == len(seq))
         self._owner, self._anchored, self._by_key = owner, anchored, by_key
         self._dispatch: dict[tuple[str, bool], tuple] = {}
+        self._bound: dict[tuple[str, bool], tuple] = {}
         scans = ([_WORD_START + _trie(union[True])] if union[True] else []) + ([_trie(union[False])] if union[False] else [])
         self.scan = re.compile("|".join(scans)) if scans else None
         self._lower, self._trouble = _case_tables()
-        self._table = str.maketrans({chr(k): chr(v) for k, v in self._lower.items()}) if self.scan else None
+        self._table = str.maketrans({chr(k): chr(v) for k, v in self._lower.items()})
 
-    def _candidates(self, head: str, at_word_start: bool) -> tuple:
-        """``(pattern, branch.match, prefix check or None)`` for the branches that may
-        start at a position beginning with ``head``: by pattern, then in branch order.
-        The check is None where ``head`` itself is the branch's whole prefix."""
-        got = self._dispatch.get((head, at_word_start))
+    def _branches(self, head: str, at_word_start: bool) -> tuple[tuple[int, bool], ...]:
+        """``(branch, whether head is its whole prefix)`` for the branches that may start
+        at a position beginning with ``head``: by pattern, then in branch order."""
+        key = (head, at_word_start)
+        got = self._dispatch.get(key)
         if got is None:
             exact: dict[int, bool] = {}
             for n in range(1, KEY_CHARS + 1):
                 for k, whole in self._by_key.get(head[:n], {}).items():
                     if at_word_start or not self._anchored[k]:
                         exact[k] = exact.get(k, False) or whole
-            got = tuple((self._owner[k], _compiled(self.alts[k][0], self.alts[k][1]).match,
-                         None if exact[k] else _compiled(self.alts[k][2]).match)
-                        for k in sorted(exact, key=lambda k: (self._owner[k], k)))
+            got = tuple((k, exact[k]) for k in sorted(exact, key=lambda k: (self._owner[k], k)))
             if len(self._dispatch) > 200_000:  # bounded memory over millions of articles
                 self._dispatch.clear()
-            self._dispatch[(head, at_word_start)] = got
+            self._dispatch[key] = got
+        return got
+
+    def _candidates(self, head: str, at_word_start: bool) -> tuple:
+        """``(pattern, branch.match, prefix check or None)`` for ``_branches``; the
+        check is None where ``head`` itself is the branch's whole prefix."""
+        key = (head, at_word_start)
+        got = self._bound.get(key)
+        if got is None:
+            got = tuple((self._owner[k], _compiled(self.alts[k][0], self.alts[k][1]).match, None if whole else _compiled(self.alts[k][2]).match)
+                        for k, whole in self._branches(head, at_word_start))
+            if len(self._bound) > 200_000:
+                self._bound.clear()
+            self._bound[key] = got
         return got
 
     def finditer_all(self, text: str) -> list[list[re.Match]]:
