@@ -329,33 +329,41 @@ class MultiScan:
         self._lower, self._trouble = _case_tables()
         self._table = str.maketrans({chr(k): chr(v) for k, v in self._lower.items()})
 
+    def _known_head(self, head: str) -> str:
+        """The longest start of ``head`` that is a key: what the branches that may
+        start there depend on. Caching by it keeps the caches as small as the
+        pattern lists, however many texts go through."""
+        by_key = self._by_key
+        for n in range(min(KEY_CHARS, len(head)), 0, -1):
+            if head[:n] in by_key:
+                return head[:n]
+        return ""
+
     def _branches(self, head: str, at_word_start: bool) -> tuple[tuple[int, bool], ...]:
         """``(branch, whether head is its whole prefix)`` for the branches that may start
         at a position beginning with ``head``: by pattern, then in branch order."""
+        head = self._known_head(head)
         key = (head, at_word_start)
         got = self._dispatch.get(key)
         if got is None:
             exact: dict[int, bool] = {}
-            for n in range(1, KEY_CHARS + 1):
+            for n in range(1, len(head) + 1):
                 for k, whole in self._by_key.get(head[:n], {}).items():
                     if at_word_start or not self._anchored[k]:
                         exact[k] = exact.get(k, False) or whole
             got = tuple((k, exact[k]) for k in sorted(exact, key=lambda k: (self._owner[k], k)))
-            if len(self._dispatch) > 200_000:  # bounded memory over millions of articles
-                self._dispatch.clear()
             self._dispatch[key] = got
         return got
 
     def _candidates(self, head: str, at_word_start: bool) -> tuple:
         """``(pattern, branch.match, prefix check or None)`` for ``_branches``; the
         check is None where ``head`` itself is the branch's whole prefix."""
+        head = self._known_head(head)
         key = (head, at_word_start)
         got = self._bound.get(key)
         if got is None:
             got = tuple((self._owner[k], _compiled(self.alts[k][0], self.alts[k][1]).match, None if whole else _compiled(self.alts[k][2]).match)
                         for k, whole in self._branches(head, at_word_start))
-            if len(self._bound) > 200_000:
-                self._bound.clear()
             self._bound[key] = got
         return got
 
