@@ -31,7 +31,8 @@ def _texts() -> list[str]:
         else:
             out.append(text)
     tricky = "Die ſtadt İstanbul: Gesichtserkennung, GESICHTSERKENNUNG, Gesıchtserkennung, ÜBERWACHUNG, Kameras (Kelvin K) µ ΣΙΓΜΑ ﬆ ẞ"
-    return out + [tricky, tricky.lower(), tricky.upper(), ""]
+    spaces = "in\u00a0Echtzeit, te\u2009koop, e\u2003ID, app\tCovid, data\nretention, Işık Yılmaz: Gesichtserkennung 12\u00a0Festnahmen"
+    return out + [tricky, tricky.lower(), tricky.upper(), spaces, spaces.upper(), ""]
 
 
 def _topic_patterns() -> list[re.Pattern]:
@@ -75,3 +76,41 @@ def test_prefixes_and_branches():
     assert {seq[:3] for seq in pre} == {("e", "[\\-\\s]", "d"), ("e", "d", "o")} and min(map(len, pre)) >= 6
     assert prefixes(re.compile(r"\w+tracking", re.IGNORECASE)) is None  # may start anywhere: plain path
     assert prefixes(re.compile("kamera")) is None  # case-sensitive: plain path
+
+
+def _evidence_sentence_by_sentence(title, note, text, language):
+    """The cue tagger's sums with each cue's own ``finditer`` on each sentence alone."""
+    cs = cues.cue_set(language)
+    units = [(title, cues.TITLE_WEIGHT)] if title else []
+    units += [(s, cues.NOTE_WEIGHT) for s in cues.sentences(note)] if note else []
+    paras = [p for p in text.split("\n\n") if p.strip()]
+    for i, p in enumerate(paras):
+        w = cues.LAST_PARAGRAPH_WEIGHT if i == len(paras) - 1 and len(paras) > 2 else 1.0
+        units += [(s, w) for s in cues.sentences(p)]
+    against = favor = 0.0
+    for sentence, weight in units:
+        reported = bool(cs.reported and cs.reported.search(sentence))
+        quoted = [m.span() for m in cues._QUOTED.finditer(sentence)]
+        for k, cue in enumerate(cs.against + cs.favor):
+            for m in cue.pattern.finditer(sentence):
+                w = weight * cue.weight * (cues.REPORTED_WEIGHT if reported or any(a <= m.start() < b for a, b in quoted) else 1.0)
+                before = " ".join(sentence[: m.start()].split()[-cues.NEGATION_WINDOW :])
+                flipped = bool(cs.negation and before and cs.negation.search(before))
+                if (k < len(cs.against)) != flipped:
+                    against += w
+                else:
+                    favor += w * (0.5 if flipped else 1.0)
+    return against, favor
+
+
+def test_cue_evidence_from_one_scan_equals_sentence_by_sentence():
+    """``CueTagger.evidence`` scans a text once and sorts the matches into sentences;
+    a cue running across a paragraph break ("stop\\n\\nsurveillance") must not count."""
+    texts = [t for t in _texts() if t.strip()]
+    texts.append("We must stop\n\nsurveillance now. It is dangerous and should be banned. \"Ban it\", critics say.")
+    tagger = cues.CueTagger()
+    for text in texts:
+        for lang in ("en", "de"):
+            got = tagger.evidence("A ban on facial recognition", "Editor: this is dangerous. Stop it.", text, lang)
+            want = _evidence_sentence_by_sentence("A ban on facial recognition", "Editor: this is dangerous. Stop it.", text, lang)
+            assert got == pytest.approx(want, abs=1e-9), text[:80]

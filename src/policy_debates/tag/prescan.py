@@ -40,8 +40,8 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_parse as _p  # type: ignore[no-redef]
     from re import _casefix  # type: ignore[no-redef]
 
-KEY_CHARS = 6  # candidates are looked up by up to this many characters
-PREFIX_ITEMS = 6  # consuming items per prefix: enough to be selective, few enough for a small scan
+KEY_CHARS = 12  # candidates are looked up by up to this many characters
+PREFIX_ITEMS = 12  # consuming items per prefix: enough to be selective, few enough for a small scan
 MAX_PREFIXES = 512  # per pattern; more means the pattern is too open to prefilter
 _WORD_START = r"(?<!\w)"
 _ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
@@ -324,8 +324,7 @@ class MultiScan:
         self._owner, self._anchored, self._by_key = owner, anchored, by_key
         self._dispatch: dict[tuple[str, bool], tuple] = {}
         self._bound: dict[tuple[str, bool], tuple] = {}
-        scans = ([_WORD_START + _trie(union[True])] if union[True] else []) + ([_trie(union[False])] if union[False] else [])
-        self.scan = re.compile("|".join(scans)) if scans else None
+        self.keys = _automaton({key: all(anchored[k] for k in branches) for key, branches in by_key.items()}) if by_key else None
         self._lower, self._trouble = _case_tables()
         self._table = str.maketrans({chr(k): chr(v) for k, v in self._lower.items()})
 
@@ -356,16 +355,37 @@ class MultiScan:
         return got
 
     def _candidates(self, head: str, at_word_start: bool) -> tuple:
-        """``(pattern, branch.match, prefix check or None)`` for ``_branches``; the
-        check is None where ``head`` itself is the branch's whole prefix."""
+        """``(pattern, match, prefix check or None)`` for ``_branches``, one entry per
+        pattern: the alternation of its branches that may start here, in branch order,
+        so one regex call finds the first of them that matches (what ``finditer``
+        finds). A lone branch keeps its prefix check (None where ``head`` is its
+        whole prefix)."""
         head = self._known_head(head)
         key = (head, at_word_start)
         got = self._bound.get(key)
         if got is None:
-            got = tuple((self._owner[k], _compiled(self.alts[k][0], self.alts[k][1]).match, None if whole else _compiled(self.alts[k][2]).match)
-                        for k, whole in self._branches(head, at_word_start))
-            self._bound[key] = got
+            by_owner: dict[int, list[tuple[int, bool]]] = {}
+            for k, whole in self._branches(head, at_word_start):
+                by_owner.setdefault(self._owner[k], []).append((k, whole))
+            entries = []
+            for owner, branches in by_owner.items():
+                flags = self.alts[branches[0][0]][1]
+                if len(branches) > 1:
+                    try:
+                        joined = _compiled("|".join(f"(?:{self.alts[k][0]})" for k, _ in branches), flags)
+                    except re.error:  # a group name used by two branches: one call per branch
+                        pass
+                    else:
+                        entries.append((owner, joined.match, None))
+                        continue
+                entries += [(owner, _compiled(self.alts[k][0], flags).match, None if whole else _compiled(self.alts[k][2]).match)
+                            for k, whole in branches]
+            got = self._bound[key] = tuple(entries)
         return got
+
+    def _lower_text(self, text: str) -> str:
+        """``text`` mapped as ``re.IGNORECASE`` compares it: one character for one."""
+        return _fast_lower()(text, self._table)
 
     def finditer_all(self, text: str) -> list[list[re.Match]]:
         found = self.matches(text)
@@ -378,23 +398,26 @@ class MultiScan:
     def matches(self, text: str) -> dict[int, list[re.Match]]:
         """``{i: list(patterns[i].finditer(text))}`` for the patterns that match at all."""
         first_only = self.first_only
-        if self.scan is None or self._trouble.search(text):
+        if self.keys is None or self._trouble.search(text):
             found = {i: _plain(p, text, i in first_only) for i, p in enumerate(self.patterns)}
             return {i: f for i, f in found.items() if f}
-        low = text.translate(self._table)
+        low = self._lower_text(text)
         found: dict[int, list[re.Match]] = {}
         ends = [0] * len(self.patterns)
-        search, candidates, pats = self.scan.search, self._candidates, self.patterns
-        pos = 0
-        while True:
-            m = search(low, pos)
-            if m is None:
-                break
-            start = m.start()
-            pos = start + 1
-            before = low[start - 1] if start else " "
+        bound, candidates = self._bound, self._candidates
+        longest: dict[int, str] = {}  # start → the longest key there (hits come by end: longer ones later)
+        for end, (n, word_start_only, key) in self.keys.iter(low):  # a superset of where matches start
+            start = end - n + 1
+            if word_start_only and start and (low[start - 1].isalnum() or low[start - 1] == "_"):
+                continue
+            longest[start] = key
+        for start in sorted(longest):
+            at_word_start = not start or not (low[start - 1].isalnum() or low[start - 1] == "_")
+            entries = bound.get((longest[start], at_word_start))
+            if entries is None:
+                entries = candidates(longest[start], at_word_start)
             done = -1
-            for i, branch_match, check in candidates(low[start : start + KEY_CHARS], not (before.isalnum() or before == "_")):
+            for i, branch_match, check in entries:
                 if i == done or start < ends[i] or (check is not None and check(low, start) is None):
                     continue
                 hit = branch_match(text, start)
@@ -411,6 +434,53 @@ class MultiScan:
         return found
 
 
+def _automaton(keys: dict[str, bool]):
+    """An Aho-Corasick automaton of the lookup keys (C code: one pass over a text
+    finds them all): key → (its length, whether every branch it leads to starts
+    at a word start, the key)."""
+    import ahocorasick
+
+    a = ahocorasick.Automaton()
+    for key, word_start_only in sorted(keys.items()):
+        a.add_word(key, (len(key), word_start_only, key))
+    a.make_automaton()
+    return a
+
+
+@lru_cache(maxsize=1)
+def _fast_lower():
+    """``text.lower()`` (C, fast) where it gives what the case table gives: unless
+    the text holds a character the two map differently (İ, Σ, Kelvin sign…). The
+    few that ``lower()`` leaves alone and no other character lowers to (dotless
+    ı, long ſ…) are then replaced in the result; a text with any other takes
+    the table (``str.translate``, ~15× slower)."""
+    lower, _ = _case_tables()
+    lowered_from: dict[str, int] = {}
+    for x in range(0x110000):
+        if not 0xD800 <= x <= 0xDFFF:
+            lo = chr(x).lower()
+            lowered_from[lo] = lowered_from.get(lo, 0) + 1
+    odd = {chr(x) for x in range(0x110000) if not 0xD800 <= x <= 0xDFFF and chr(x).lower() != chr(lower.get(x, x))}
+    odd.add("\u03a3")  # capital sigma: lower() looks at its neighbours
+    replace = {c: chr(lower[ord(c)]) for c in odd if c.lower() == c and lowered_from.get(c) == 1}
+    findall = re.compile("[" + "".join(re.escape(c) for c in sorted(odd)) + "]").findall
+
+    def fast(text: str, table: dict) -> str:
+        if text.isascii():
+            return text.lower()
+        present = set(findall(text))
+        if not present:
+            return text.lower()
+        if present <= replace.keys():
+            low = text.lower()
+            for c in sorted(present):
+                low = low.replace(c, replace[c])
+            return low
+        return text.translate(table)
+
+    return fast
+
+
 def _plain(p: re.Pattern, text: str, first: bool) -> list[re.Match]:
     if first:
         hit = p.search(text)
@@ -422,6 +492,12 @@ def _plain(p: re.Pattern, text: str, first: bool) -> list[re.Match]:
 def _decimal_digits() -> str:
     r"""What ``\d`` matches in a str pattern."""
     return "".join(chr(c) for c in range(0x110000) if chr(c).isdecimal())
+
+
+@lru_cache(maxsize=1)
+def _whitespace() -> str:
+    r"""What ``\s`` matches in a str pattern."""
+    return "".join(chr(c) for c in range(0x110000) if chr(c).isspace() or re.match(r"\s", chr(c)))
 
 
 def _keys(seq: tuple[str, ...], width: int = 6) -> list[str]:
@@ -446,8 +522,9 @@ def _first_chars(token: str) -> str | None:
         chars, i = [], 0
         while i < len(inner):
             if inner[i] == "\\":
-                if inner[i + 1 : i + 2] == "d":
-                    chars.append(_decimal_digits())  # a number leads many cues: "\d+ festnahmen"
+                if inner[i + 1 : i + 2] in ("d", "s"):
+                    # a number leads many cues ("\d+ festnahmen"), a space follows many first words ("te\s+koop")
+                    chars.append(_decimal_digits() if inner[i + 1] == "d" else _whitespace())
                     i += 2
                     continue
                 if i + 1 < len(inner) and inner[i + 1].isalpha():

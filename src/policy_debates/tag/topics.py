@@ -67,12 +67,38 @@ _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 def _count(text: str, sentences: list[str], single, rules) -> int:
     found = _found(text)  # {id(p): len(p.findall(text))} of the topics' patterns found, in one scan
-    scanned = _scanner()[2]
     n = found.get(id(single), 0) if single else 0
-    for a, b in rules:
-        if (id(a) in found or id(a) not in scanned) and (id(b) in found or id(b) not in scanned):
-            n += sum(1 for s in sentences if a.search(s) and b.search(s))  # a term absent from the text is absent from its sentences
+    for a, b in _live_rules(rules, found):
+        n += sum(1 for s in sentences if a.search(s) and b.search(s))
     return n
+
+
+def _live_rules(rules, found: dict) -> list:
+    """The rules of a topic whose two terms both occur in the text (a term absent
+    from the text is absent from its sentences), found from the terms that occur
+    rather than by trying every rule."""
+    scanned = _scanner()[2]
+    by_term = _rules_by_term(rules)
+    live = [r for r in by_term[None]]  # rules with a term the scan does not cover: always tried
+    for t in found.keys() & by_term.keys():
+        live += [(a, b) for a, b in by_term[t] if id(b) in found or id(b) not in scanned]
+    return sorted(live, key=lambda r: rules.index(r)) if len(live) > 1 else live
+
+
+_BY_TERM: dict[int, tuple] = {}
+
+
+def _rules_by_term(rules) -> dict:
+    """``{id(a): [(a, b)…]}`` for a topic's rules, ``None`` → the rules whose first
+    term the scan does not cover."""
+    got = _BY_TERM.get(id(rules))
+    if got is None or got[0] is not rules:
+        scanned = _scanner()[2]
+        index: dict = {None: []}
+        for a, b in rules:
+            index.setdefault(id(a) if id(a) in scanned else None, []).append((a, b))
+        got = _BY_TERM[id(rules)] = (rules, index)
+    return got[1]
 
 
 @lru_cache(maxsize=1)

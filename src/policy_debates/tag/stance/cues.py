@@ -11,6 +11,7 @@ and the editor's note speak for the publisher and weigh more.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -89,7 +90,43 @@ def _scanner(cues: CueSet):
 
 
 def sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCES.split(text) if s.strip()]
+    return [s for s, _ in _sentence_spans(text)]
+
+
+def _sentence_spans(text: str) -> list[tuple[str, int]]:
+    """``(sentence, where it starts)`` for ``sentences(text)``."""
+    out, at = [], 0
+    for m in _SENTENCES.finditer(text):
+        out.append((text[at : m.start()], at))
+        at = m.end()
+    out.append((text[at:], at))
+    return [(s, a) for s, a in out if s.strip()]
+
+
+def _matched(units, whole: str, scan) -> list[tuple[str, float, dict]]:
+    """Each unit ``(sentence, where it starts in whole, weight)`` with the cue matches
+    in it, ``{cue index: [start within the sentence]}``: one scan of ``whole``
+    instead of one per sentence. Cues have no anchors and look around only for
+    word characters, and sentences are separated by spaces, so a match inside a
+    sentence is the same in the whole as in the sentence alone; a sentence that a
+    match runs out of is scanned on its own (as each cue's ``finditer`` on it)."""
+    starts = [a for _, a, _ in units]
+    found: list[dict] = [{} for _ in units]
+    alone: set[int] = set()
+    for idx, hits in scan.matches(whole).items():
+        for m in hits:
+            u = bisect_right(starts, m.start()) - 1
+            if u < 0:
+                continue  # before the first sentence: in no unit
+            sentence, a, _ = units[u]
+            if m.end() <= a + len(sentence):
+                if m.start() < a + len(sentence):
+                    found[u].setdefault(idx, []).append(m.start() - a)
+                continue
+            alone.update(v for v in range(u, len(units)) if units[v][1] < m.end())
+    for u in alone:
+        found[u] = {idx: [m.start() for m in hits] for idx, hits in scan.matches(units[u][0]).items()}
+    return [(sentence, weight, f) for (sentence, _, weight), f in zip(units, found)]
 
 
 class CueTagger:
@@ -105,31 +142,36 @@ class CueTagger:
 
     def evidence(self, title, editor_note, text, language) -> tuple[float, float]:
         cues = cue_set(language, self.extra_against, self.extra_favor)
-        units: list[tuple[str, float]] = []
-        if title:
-            units.append((title, TITLE_WEIGHT))
-        if editor_note:
-            units += [(s, NOTE_WEIGHT) for s in sentences(editor_note)]
-        paras = [p for p in text.split("\n\n") if p.strip()]
-        for i, p in enumerate(paras):
-            w = LAST_PARAGRAPH_WEIGHT if i == len(paras) - 1 and len(paras) > 2 else 1.0
-            units += [(s, w) for s in sentences(p)]
-        against = favor = 0.0
         scan, cue_list = _scanner(cues)
         n_against = len(cues.against)
-        for sentence, weight in units:
-            found = scan.matches(sentence)  # {cue index: its matches}, as each cue's finditer gives them
+        units: list[tuple[str, float, dict]] = []  # (sentence, weight, {cue index: match starts in it})
+        if title:
+            units += _matched([(title, 0, TITLE_WEIGHT)], title, scan)
+        if editor_note:
+            units += _matched([(s, a, NOTE_WEIGHT) for s, a in _sentence_spans(editor_note)], editor_note, scan)
+        spans, at = [], 0
+        for p in text.split("\n\n"):
+            spans.append((p, at))
+            at += len(p) + 2
+        paras = [(p, a) for p, a in spans if p.strip()]
+        text_units = []
+        for i, (p, a) in enumerate(paras):
+            w = LAST_PARAGRAPH_WEIGHT if i == len(paras) - 1 and len(paras) > 2 else 1.0
+            text_units += [(s, a + b, w) for s, b in _sentence_spans(p)]
+        units += _matched(text_units, text, scan)
+        against = favor = 0.0
+        for sentence, weight, found in units:
             if not found:
                 continue
             reported = bool(cues.reported and cues.reported.search(sentence))
             quoted = [m.span() for m in _QUOTED.finditer(sentence)]
             for idx in sorted(found):  # against cues, then favor cues, in list order: the sums add up as before
                 polarity, cue = ("against" if idx < n_against else "favor"), cue_list[idx]
-                for m in found[idx]:
+                for start in found[idx]:
                     w = weight * cue.weight
-                    if reported or any(a <= m.start() < b for a, b in quoted):
+                    if reported or any(a <= start < b for a, b in quoted):
                         w *= REPORTED_WEIGHT
-                    before = " ".join(sentence[: m.start()].split()[-NEGATION_WINDOW:])
+                    before = " ".join(sentence[:start].split()[-NEGATION_WINDOW:])
                     flipped = bool(cues.negation and before and cues.negation.search(before))
                     if (polarity == "against") != flipped:
                         against += w
