@@ -114,3 +114,14 @@ def test_cue_evidence_from_one_scan_equals_sentence_by_sentence():
             got = tagger.evidence("A ban on facial recognition", "Editor: this is dangerous. Stop it.", text, lang)
             want = _evidence_sentence_by_sentence("A ban on facial recognition", "Editor: this is dangerous. Stop it.", text, lang)
             assert got == pytest.approx(want, abs=1e-9), text[:80]
+
+
+def test_tables_cover_every_character_that_matters():
+    """The case, digit and space tables are built below ``prescan.CHARS.stop``: no
+    character above it has a case mapping, is a digit or a space."""
+    import _sre
+
+    from policy_debates.tag import prescan
+
+    above = range(prescan.CHARS.stop, 0x110000)
+    assert not [x for x in above if _sre.unicode_tolower(x) != x or chr(x).lower() != chr(x) or chr(x).isdecimal() or chr(x).isspace() or re.match(r"\s|\d", chr(x))]

@@ -40,6 +40,10 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_parse as _p  # type: ignore[no-redef]
     from re import _casefix  # type: ignore[no-redef]
 
+# Every character with a case mapping, a decimal digit or a space is below this
+# (the planes above hold ideographs, tags and private use; tests/test_prescan.py
+# checks it for the running Python's Unicode tables): tables are built over it.
+CHARS = range(0x20000)
 KEY_CHARS = 12  # candidates are looked up by up to this many characters
 PREFIX_ITEMS = 12  # consuming items per prefix: enough to be selective, few enough for a small scan
 MAX_PREFIXES = 512  # per pattern; more means the pattern is too open to prefilter
@@ -75,12 +79,12 @@ def _case_tables() -> tuple[dict, re.Pattern]:
     mixed = {m for m, g in groups.items() if len({kind(x) for x in g}) > 1}
     rep = {m: min(g) for m, g in groups.items() if m not in mixed}
     lower = {}
-    for x in range(0x110000):
+    for x in CHARS:
         lo = tolower(x)
         c = rep.get(lo, lo)
         if c != x:
             lower[x] = c
-    trouble = sorted(x for x in range(0x110000) if tolower(x) in mixed)
+    trouble = sorted(x for x in CHARS if tolower(x) in mixed)
     cls = "".join(re.escape(chr(x)) for x in trouble)
     return lower, re.compile(f"[{cls}]") if cls else re.compile(r"(?!)")
 
@@ -456,13 +460,13 @@ def _fast_lower():
     the table (``str.translate``, ~15× slower)."""
     lower, _ = _case_tables()
     lowered_from: dict[str, int] = {}
-    for x in range(0x110000):
-        if not 0xD800 <= x <= 0xDFFF:
-            lo = chr(x).lower()
-            lowered_from[lo] = lowered_from.get(lo, 0) + 1
-    odd = {chr(x) for x in range(0x110000) if not 0xD800 <= x <= 0xDFFF and chr(x).lower() != chr(lower.get(x, x))}
+    changed = [c for c in map(chr, CHARS) if c.lower() != c]
+    for c in changed:
+        lowered_from[c.lower()] = lowered_from.get(c.lower(), 0) + 1
+    odd = {c for c in changed if c.lower() != chr(lower.get(ord(c), ord(c)))}
+    odd |= {chr(x) for x in lower if chr(x).lower() != chr(lower[x])}
     odd.add("\u03a3")  # capital sigma: lower() looks at its neighbours
-    replace = {c: chr(lower[ord(c)]) for c in odd if c.lower() == c and lowered_from.get(c) == 1}
+    replace = {c: chr(lower[ord(c)]) for c in odd if c.lower() == c and c not in lowered_from}
     findall = re.compile("[" + "".join(re.escape(c) for c in sorted(odd)) + "]").findall
 
     def fast(text: str, table: dict) -> str:
@@ -491,13 +495,13 @@ def _plain(p: re.Pattern, text: str, first: bool) -> list[re.Match]:
 @lru_cache(maxsize=1)
 def _decimal_digits() -> str:
     r"""What ``\d`` matches in a str pattern."""
-    return "".join(chr(c) for c in range(0x110000) if chr(c).isdecimal())
+    return "".join(c for c in map(chr, CHARS) if c.isdecimal())
 
 
 @lru_cache(maxsize=1)
 def _whitespace() -> str:
     r"""What ``\s`` matches in a str pattern."""
-    return "".join(chr(c) for c in range(0x110000) if chr(c).isspace() or re.match(r"\s", chr(c)))
+    return "".join(c for c in map(chr, CHARS) if c.isspace())  # what sre's \s tests: Py_UNICODE_ISSPACE
 
 
 def _keys(seq: tuple[str, ...], width: int = 6) -> list[str]:
@@ -512,6 +516,9 @@ def _keys(seq: tuple[str, ...], width: int = 6) -> list[str]:
         if tok.startswith("(?:"):
             break
     return keys
+
+
+_ESCAPED = re.compile(r"\\(.)")
 
 
 def _first_chars(token: str) -> str | None:
@@ -535,5 +542,5 @@ def _first_chars(token: str) -> str | None:
                 chars.append(inner[i])
                 i += 1
         return "".join(chars)
-    unescaped = re.sub(r"\\(.)", r"\1", body)
+    unescaped = _ESCAPED.sub(r"\1", body)
     return unescaped if len(unescaped) == 1 else None
