@@ -8,7 +8,7 @@ become an article. Every input ends as exactly one ``Article`` or ``Rejection``
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field, fields
 
 STANCES = ("against", "neutral", "favor")
 
@@ -58,7 +58,7 @@ class Rejection:
     detail: str = ""
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return _fields(self)
 
 
 @dataclass
@@ -86,4 +86,10 @@ class Article:
     origin: str = ""  # not published: where it came from, for the ledger
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return _fields(self)
+
+
+def _fields(obj) -> dict:
+    """``asdict`` for flat records (strings, numbers, lists of strings), without its
+    deep copy: one dict per article adds up over millions."""
+    return {f.name: (list(v) if isinstance(v := getattr(obj, f.name), list) else v) for f in fields(obj)}
