@@ -103,7 +103,7 @@ def test_scores_are_probabilities(trained):
     assert ((proba >= 0) & (proba <= 1)).all()
     assert np.allclose(proba.sum(axis=1), 1.0)
     guess = trained.tag("A title", None, held_out()[0].text, "en", "cctv_surveillance")
-    assert 0.0 <= guess.score <= 1.0 and guess.source == "linear-v1"
+    assert 0.0 <= guess.score <= 1.0 and guess.source == "linear-v2"
 
 
 def test_learns_an_obvious_signal(trained):
@@ -168,3 +168,45 @@ def test_too_little_gold_is_a_clear_error(tmp_path):
     write_gold(other, [a for a in synthetic(12) if a["stance"] == "favor"])  # 24 articles, all favor
     with pytest.raises(NotEnoughGold, match="two stances"):
         LinearTagger(items=gold_items(other))
+
+
+def test_the_cache_key_names_the_features(tmp_path, monkeypatch):
+    """Another featurizer (version, n-grams, buckets, edited code) never loads a model
+    trained with the old one; the same one loads it instead of training."""
+    from policy_debates.tag.stance import linear
+
+    monkeypatch.setenv("POLICY_DEBATES_CACHE", str(tmp_path / "cache"))
+    fits = []
+
+    def fit():
+        fits.append(1)
+        return {"model": len(fits)}
+
+    key = ("folder", "gold", "rules")
+    assert linear._cached_fit(key, fit) == {"model": 1}
+    assert linear._cached_fit(key, fit) == {"model": 1} and len(fits) == 1
+    changes = [("VERSION", "1"), ("CHAR_NGRAMS", (2, 5)), ("WORD_NGRAMS", None), ("BITS", 18), ("_code_fingerprint", lambda: "edited")]
+    for name, value in changes:
+        with monkeypatch.context() as m:
+            m.setattr(linear, name, value)
+            linear._cached_fit(key, fit)
+    assert len(fits) == 1 + len(changes)
+    assert len(list((tmp_path / "cache").glob("linear-*.pkl"))) == 1 + len(changes)
+
+
+def test_a_cached_model_predicts_as_the_trained_one(tmp_path, monkeypatch):
+    from policy_debates.builder import load_builder
+    from policy_debates.tag.stance import linear
+
+    monkeypatch.setenv("POLICY_DEBATES_CACHE", str(tmp_path / "cache"))
+    builders = tiny_builders(tmp_path)
+    write_gold(builders, synthetic(6))
+    builder = load_builder(DATASET, builders)
+    trained = linear.LinearTagger(builder=builder)
+    monkeypatch.setattr(linear, "_FITTED", {})
+    monkeypatch.setattr(linear, "_fit", lambda *a, **k: pytest.fail("trained again instead of loading the cache"))
+    loaded = linear.LinearTagger(builder=builder)
+    assert loaded.model is not trained.model
+    assert np.array_equal(loaded.predict_proba(held_out()), trained.predict_proba(held_out()))
+    rows = [(e.title, e.editor_note, e.text, e.language, "cctv_surveillance") for e in held_out()]
+    assert loaded.tag_many(rows) == [trained.tag(*r) for r in rows]
