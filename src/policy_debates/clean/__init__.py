@@ -117,7 +117,8 @@ def paragraphs(lines: list[str]) -> list[str]:
                 out.append(" ".join(current))
                 current = []
             continue
-        if current and not _SENTENCE_END.search(current[-1]) and line[:1].islower():
+        # a match ends at "$" (the end, or before a final "\n"): only the last two characters count
+        if current and not _SENTENCE_END.search(current[-1][-2:]) and line[:1].islower():
             current.append(line)
             continue
         if current:

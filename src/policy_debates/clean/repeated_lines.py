@@ -28,7 +28,8 @@ def line_key(group: str, line: str) -> int:
 
 
 def candidate(line: str) -> bool:
-    n = len(line.split())
+    # at most MAX_WORDS splits: a longer line gives MAX_WORDS + 1 parts without splitting the rest
+    n = len(line.split(None, MAX_WORDS))
     return 0 < n <= MAX_WORDS
 
 
