@@ -132,6 +132,28 @@ def test_library_version_change_makes_a_full_reprocess(tmp_path, builders, monke
     assert len(release_rows(v3.release_dir)) == 2
 
 
+def test_full_reprocess_after_a_signature_scheme_change_still_catches_near_copies(tmp_path, builders, monkeypatch):
+    """Ledgers written with another signature scheme: a version bump reprocesses them, and the
+    articles it meets again are indexed under their new bands, so later near-copies stay out."""
+    import sqlite3
+
+    import policy_debates.run.pipeline as pipeline
+
+    out = tmp_path / "out"
+    d = drop(tmp_path, "a1_council_vote.txt", "a2_retention_oped.txt")
+    build(d, out, builders)
+    db = sqlite3.connect(out / "policy_privacy_debates" / "ledger.sqlite")
+    with db:  # what an older scheme left: other signatures, other band keys
+        db.execute("UPDATE articles SET signature = zeroblob(1024)")
+        db.execute("UPDATE bands SET band = band + 1")
+    db.close()
+    monkeypatch.setattr(pipeline, "__version__", "99.0.0")
+    assert build(d, out, builders).full
+    drop(tmp_path, "b2_council_vote_rescrape.txt")
+    v3 = build(d, out, builders)
+    assert v3.changes["duplicates_by_reason"] == {"near_duplicate": 1} and v3.changes["added"] == 0
+
+
 def test_explicit_version_and_immutability(tmp_path, builders):
     out = tmp_path / "out"
     d = drop(tmp_path, "a1_council_vote.txt")

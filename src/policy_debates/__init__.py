@@ -4,7 +4,7 @@ versioned, tagged Parquet datasets with dataset cards.
     from policy_debates import build, BuildSettings
     result = build(BuildSettings(builder="technocracy_news", raw=(Path("dumps"),), out=Path("releases")))
 """
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .article import Article, RawArticle, Rejection  # noqa: E402
 from .builder import Builder, load_builder  # noqa: E402

@@ -104,12 +104,13 @@ class Ledger:
             self.db.execute(f"UPDATE {table} SET {col} = ? WHERE {col} = 'PENDING'", (version,))
         self.db.execute("UPDATE articles SET segment = REPLACE(segment, 'PENDING', ?) WHERE segment LIKE '%PENDING%'", (version,))
 
-    def record_input(self, origin, raw_sha256, version, outcome, article_id=None, duplicate_of=None, reason=None, detail=None, record_hash=None) -> None:
-        prev = self.db.execute("SELECT first_version FROM inputs WHERE origin = ? AND raw_sha256 = ?", (origin, raw_sha256)).fetchone()
-        first = prev[0] if prev else version
-        self.db.execute(
-            "INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (origin, raw_sha256, first, version, outcome, article_id, duplicate_of, reason, detail, record_hash),
+    def record_inputs(self, rows) -> None:
+        """Rows of (origin, raw_sha256, version, outcome, article_id, duplicate_of, reason, detail, record_hash),
+        in order; an input seen before keeps its first_version."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO inputs VALUES (?1, ?2, COALESCE((SELECT first_version FROM inputs WHERE origin = ?1 AND raw_sha256 = ?2), ?3),"
+            " ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            rows,
         )
 
     def outcome_counts(self) -> dict:
@@ -131,19 +132,28 @@ class Ledger:
     def live_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM articles WHERE removed_in IS NULL").fetchone()[0]
 
-    def upsert_article(self, row: dict, version: str, signature: bytes | None) -> None:
-        prev = self.db.execute("SELECT first_version FROM articles WHERE id = ?", (row["id"],)).fetchone()
-        self.db.execute(
-            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
-            (row["id"], row["story_id"], row["url"], row["language"], row["split"], row["text_hash"], row["record_hash"],
-             row["stance"], row["stance_source"], json.dumps(row["topics"]), row.get("segment"), prev[0] if prev else version, signature),
-        )
-        self.db.execute("INSERT OR IGNORE INTO texts VALUES (?, ?)", (row["text_hash"], row["id"]))
+    def articles(self, ids) -> dict[str, tuple]:
+        """id → (id, segment, removed_in, stance, stance_source, record_hash, language, split, signature), for the known ids."""
+        return {r[0]: r for r in self.db.execute(
+            "SELECT id, segment, removed_in, stance, stance_source, record_hash, language, split, signature FROM articles"
+            " WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),))}
 
-    def set_segment(self, aid: str, segment: str | None, **fields) -> None:
-        sets = ", ".join(f"{k} = ?" for k in ["segment", *fields])
-        values = [segment, *(json.dumps(v) if k == "topics" else v for k, v in fields.items())]
-        self.db.execute(f"UPDATE articles SET {sets} WHERE id = ?", (*values, aid))
+    def upsert_articles(self, rows, version: str) -> None:
+        """Write articles in order (each goes last in rowid order, as INSERT OR REPLACE does); an
+        article seen before keeps its first_version. ``rows``: dicts with the articles columns,
+        ``signature`` and optionally ``removed_in`` and ``removed_reason``."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO articles VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+            " COALESCE((SELECT first_version FROM articles WHERE id = ?1), ?12), ?13, ?14, ?15)",
+            [(r["id"], r["story_id"], r["url"], r["language"], r["split"], r["text_hash"], r["record_hash"], r["stance"], r["stance_source"],
+              json.dumps(r["topics"]), r.get("segment"), version, r.get("removed_in"), r.get("removed_reason"), r["signature"]) for r in rows],
+        )
+        self.db.executemany("INSERT OR IGNORE INTO texts VALUES (?, ?)", [(r["text_hash"], r["id"]) for r in rows])
+
+    def set_segments(self, rows) -> None:
+        """Rows of (segment, stance, stance_source, topics, record_hash, id)."""
+        self.db.executemany("UPDATE articles SET segment = ?, stance = ?, stance_source = ?, topics = ?, record_hash = ? WHERE id = ?",
+                            [(seg, st, src, json.dumps(topics), rh, aid) for seg, st, src, topics, rh, aid in rows])
 
     def clear_segment(self, segment: str) -> int:
         return self.db.execute("UPDATE articles SET segment = NULL WHERE segment = ? AND removed_in IS NULL", (segment,)).rowcount
@@ -153,23 +163,27 @@ class Ledger:
         for r in self.db.execute("SELECT id, segment, language, split, stance, stance_source, topics FROM articles WHERE removed_in IS NULL ORDER BY id"):
             yield r[:6] + (json.loads(r[6]),)
 
+    def live_segments(self):
+        """(id, segment, language, split) of every live article."""
+        return self.db.execute("SELECT id, segment, language, split FROM articles WHERE removed_in IS NULL ORDER BY id")
+
     def remove_article(self, aid: str, version: str, reason: str) -> None:
         self.db.execute("UPDATE articles SET removed_in = ?, removed_reason = ?, segment = NULL WHERE id = ?", (version, reason, aid))
 
-    def text_owner(self, text_hash: str) -> str | None:
-        r = self.db.execute("SELECT id FROM texts WHERE text_hash = ?", (text_hash,)).fetchone()
-        return r[0] if r else None
+    def text_owners(self, text_hashes) -> dict[str, str]:
+        return dict(self.db.execute("SELECT text_hash, id FROM texts WHERE text_hash IN (SELECT value FROM json_each(?))",
+                                    (json.dumps(list(text_hashes)),)))
 
     # near-duplicate bands ----------------------------------------------
-    def add_bands(self, aid: str, bands: list[int]) -> None:
-        self.db.executemany("INSERT INTO bands VALUES (?, ?)", [(b, aid) for b in bands])
+    def add_bands(self, rows) -> None:
+        """Rows of (id, bands). Sorted by band: the index grows in one pass instead of at random places."""
+        self.db.executemany("INSERT INTO bands VALUES (?, ?)", sorted((b, aid) for aid, bands in rows for b in bands))
 
-    def band_candidates(self, bands: list[int]) -> list[tuple[str, bytes]]:
-        q = ",".join("?" * len(bands))
+    def band_members(self, bands) -> list[tuple[int, int, str, bytes | None]]:
+        """(band, rowid, id, signature) of the articles indexed under any of ``bands``."""
         return self.db.execute(
-            f"SELECT a.id, a.signature FROM articles a WHERE a.id IN (SELECT DISTINCT id FROM bands WHERE band IN ({q})) ORDER BY a.rowid",
-            bands,
-        ).fetchall()
+            "SELECT b.band, a.rowid, a.id, a.signature FROM bands b JOIN articles a ON a.id = b.id"
+            " WHERE b.band IN (SELECT value FROM json_each(?))", (json.dumps(list(bands)),)).fetchall()
 
     # takedowns ----------------------------------------------------------
     def takedowns(self) -> dict[str, tuple[str, str]]:

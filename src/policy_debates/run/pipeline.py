@@ -19,6 +19,8 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,8 +30,8 @@ from .. import __version__
 from ..article import STANCES, TOPICS
 from ..builder import Builder, load_builder
 from ..clean.repeated_lines import BoilerplateCounts
-from ..dedup import bands
-from ..dedup import check as dedup_check
+from ..dedup import Index as DedupIndex
+from ..dedup import bands_of
 from ..gold import load_gold
 from ..ledger import Ledger, ReleaseRow
 from ..release import ROWS_PER_FILE, Release, file_sha256, remove_tree, version_key
@@ -341,6 +343,11 @@ def _record_hash(row: dict) -> str:
     return hashlib.sha256(json.dumps([row.get(k) for k in keys], ensure_ascii=False, default=str).encode()).hexdigest()[:16]
 
 
+def _read_part(work: Path, shard: Shard) -> pa.Table:
+    with pq.ParquetFile(work / f"{shard.name}.articles.parquet") as f:  # one small file: no dataset machinery
+        return f.read()
+
+
 def _record(builder, settings, shards, work, ledger: Ledger, result: BuildResult, full: bool) -> dict:
     """Dedup this build's articles against the ledger; record every input; apply
     gold labels and takedowns to old and new rows. Returns the changes."""
@@ -350,47 +357,51 @@ def _record(builder, settings, shards, work, ledger: Ledger, result: BuildResult
               added_by_language=Counter(), added_by_split=Counter(), removed_by_reason=Counter(), removed_by_language=Counter(),
               removed_by_split=Counter(), relabelled_by_language=Counter(), relabelled_by_split=Counter(),
               duplicates_by_reason=Counter(), rejected_by_reason=Counter())
+    rejected = []
     for s in shards:
         for stage in ("a", "b"):
             with open(work / f"{s.name}.rejects-{stage}.jsonl", encoding="utf-8") as f:
                 for line in f:
                     r = json.loads(line)
-                    ledger.record_input(r["origin"], r["raw_sha256"], PENDING, "rejected", reason=r["reason"], detail=r["detail"])
+                    rejected.append((r["origin"], r["raw_sha256"], PENDING, "rejected", None, None, r["reason"], r["detail"], None))
                     ch["rejected_by_reason"][r["reason"]] += 1
+    ledger.record_inputs(rejected)
     seen: set[str] = set()
-    for s in shards:
-        table = pq.read_table(work / f"{s.name}.articles.parquet")
-        for row in table.to_pylist():
+    for s in shards:  # one shard's rows at a time: the ledger asked once, its writes done in bulk
+        rows = _read_part(work, s).to_pylist()
+        row_bands = bands_of([row["signature"] for row in rows])
+        index = DedupIndex(ledger, [row["id"] for row in rows], [row["text_hash"] for row in rows], row_bands)
+        inputs, articles, new_bands = [], [], []
+        for row, row_bands_ in zip(rows, row_bands):
             aid = row["id"]
             row["split"] = split_of(row["story_id"])
             if aid in seen:
                 dup = ("same_id", aid)
             else:
-                d = dedup_check(ledger, aid, row["text_hash"], row["signature"], allow_same_id=full)
+                d = index.check(aid, row["text_hash"], row["signature"], row_bands_, allow_same_id=full)
                 dup = (d.reason, d.of) if d else None
             if dup:
-                ledger.record_input(row["origin"], row["raw_sha256"], PENDING, "duplicate", article_id=aid, duplicate_of=dup[1], reason=dup[0])
+                inputs.append((row["origin"], row["raw_sha256"], PENDING, "duplicate", aid, dup[1], dup[0], None, None))
                 ch["duplicates_by_reason"][dup[0]] += 1
                 continue
             seen.add(aid)
-            old = ledger.article(aid)
+            old = index.known.get(aid)
             row = overlay(row)
             row["record_hash"] = _record_hash(row)
             if aid in takedowns:
                 reason = takedowns[aid][0]
-                ledger.record_input(row["origin"], row["raw_sha256"], PENDING, "rejected", article_id=aid, reason="taken_down", detail=reason)
+                inputs.append((row["origin"], row["raw_sha256"], PENDING, "rejected", aid, None, "taken_down", reason, None))
                 ch["rejected_by_reason"]["taken_down"] += 1
                 if old is None:  # remember it, so near-copies scraped later stay out too
-                    ledger.upsert_article(dict(row, segment=None), PENDING, row["signature"])
-                    ledger.add_bands(aid, bands(row["signature"]))
-                    ledger.remove_article(aid, PENDING, reason)
+                    articles.append(dict(row, segment=None, removed_in=PENDING, removed_reason=reason))
+                    new_bands.append((aid, row_bands_))
+                    index.add(aid, row["text_hash"], row["signature"], row_bands_)
                 continue
-            ledger.record_input(row["origin"], row["raw_sha256"], PENDING, "kept", article_id=aid, record_hash=row["record_hash"])
+            inputs.append((row["origin"], row["raw_sha256"], PENDING, "kept", aid, None, None, None, row["record_hash"]))
             if old is None:
                 ch["added"] += 1
                 ch["added_by_language"][row["language"]] += 1
                 ch["added_by_split"][row["split"]] += 1
-                ledger.add_bands(aid, bands(row["signature"]))
             elif old[2] is None:  # reprocessed in a full build
                 if old[3] != row["stance"]:
                     ch["relabelled"] += 1
@@ -398,8 +409,14 @@ def _record(builder, settings, shards, work, ledger: Ledger, result: BuildResult
                     ch["relabelled_by_split"][row["split"]] += 1
                 elif old[5] != row["record_hash"]:
                     ch["updated"] += 1
-            ledger.upsert_article(dict(row, segment=None), PENDING, row["signature"])
+            if old is None or old[8] != row["signature"]:  # new, or its text or the signature scheme changed:
+                new_bands.append((aid, row_bands_))  # index it under its bands (any stale ones only cost a comparison)
+            articles.append(dict(row, segment=None))
+            index.add(aid, row["text_hash"], row["signature"], row_bands_)
             ch["added_inputs"] += 1
+        ledger.record_inputs(inputs)
+        ledger.upsert_articles(articles, PENDING)
+        ledger.add_bands(new_bands)
     # Old rows: takedowns and gold relabels, looked up by id (no scan of the whole dataset).
     for aid in sorted(takedowns):
         art = ledger.article(aid)
@@ -453,7 +470,7 @@ def _write_data(ledger: Ledger, tmp: Path, prev_dir: Path | None, work: Path, sh
     """Copy clean segments; write every live row without a segment into new ones."""
     pending: dict[str, tuple[str, str]] = {}
     kept_segments: set[str] = set()
-    for aid, segment, lang, split, _stance, _source, _topics in ledger.live_rows():
+    for aid, segment, lang, split in ledger.live_segments():
         if segment:
             kept_segments.add(segment)
         else:
@@ -467,29 +484,41 @@ def _write_data(ledger: Ledger, tmp: Path, prev_dir: Path | None, work: Path, sh
             shutil.copy2(src, tmp / seg)
     spill = work / "spill"
     remove_tree(spill)
-    groups: dict[tuple[str, str, int], list[Path]] = defaultdict(list)
-    n = 0
+    groups: dict[tuple[str, str, int], list[pa.Table | Path]] = defaultdict(list)
+    n = held = 0
 
-    # Rows to write are spilled per (language, split, bucket); a bucket is a range of ids
-    # sized so that one output file (≈ ROWS_PER_FILE rows) is all that memory ever holds.
+    # Rows to write are grouped per (language, split, bucket); a bucket is a range of ids
+    # sized so that one output file (≈ ROWS_PER_FILE rows) is about all that memory holds:
+    # groups stay in memory until they hold _HELD_ROWS rows together, then go to spill files.
     per_group = Counter(pending.values())
     n_buckets = {g: max(1, -(-k // ROWS_PER_FILE)) for g, k in per_group.items()}
 
-    def spill_table(t: pa.Table) -> None:
-        nonlocal n
+    def add_table(t: pa.Table) -> None:
+        nonlocal n, held
         keys = [(lang, split, int(aid[:8], 16) * n_buckets[(lang, split)] >> 32)
                 for lang, split, aid in zip(t.column("language").to_pylist(), t.column("split").to_pylist(), t.column("id").to_pylist())]
-        for key in sorted(set(keys)):
-            sub = t.take([i for i, k in enumerate(keys) if k == key])
-            n += 1
-            p = spill / f"{n:07d}.parquet"
-            p.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(sub.drop_columns(["split"]), p)
-            groups[key].append(p)
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        t = t.drop_columns(["split"]).take(order)
+        t = t.cast(_schema_as_read(t.schema))  # as if spilled and read back: a data file must not depend on what was spilled
+        start = 0
+        for key, rows in groupby(keys[i] for i in order):
+            length = sum(1 for _ in rows)
+            groups[key].append(t.slice(start, length))
+            start += length
+        held += t.num_rows
+        if held > _HELD_ROWS:
+            spill.mkdir(parents=True, exist_ok=True)
+            for parts in groups.values():
+                for i, part in enumerate(parts):
+                    if isinstance(part, pa.Table):
+                        n += 1
+                        parts[i] = spill / f"{n:07d}.parquet"
+                        pq.write_table(part, parts[i])
+            held = 0
 
     fresh: set[str] = set()
     for s in shards:  # rows of this build
-        table = pq.read_table(work / f"{s.name}.articles.parquet")
+        table = _read_part(work, s)
         rows = []
         for row in table.to_pylist():
             if row["id"] in pending and row["id"] not in fresh:
@@ -497,32 +526,43 @@ def _write_data(ledger: Ledger, tmp: Path, prev_dir: Path | None, work: Path, sh
                 rows.append(overlay(row))
         if rows:
             t = to_release_table(pa.Table.from_pylist(rows, schema=table.schema))
-            spill_table(t.append_column("split", pa.array([pending[r["id"]][1] for r in rows])))
+            add_table(t.append_column("split", pa.array([pending[r["id"]][1] for r in rows])))
     if prev_dir is not None:  # old rows whose segment is rewritten (takedowns, relabels, full reprocess)
         for seg in sorted(prev_dir.glob("data/*/*.parquet")):
-            t = pq.read_table(seg)
-            ids = t.column("id").to_pylist()
+            ids = pq.read_table(seg, columns=["id"]).column("id").to_pylist()  # the ids first: most segments have none to rewrite
             keep = [i for i, aid in enumerate(ids) if aid in pending and aid not in fresh]
             if not keep:
                 continue
-            sub = t.take(keep)
+            sub = pq.read_table(seg).take(keep)
             rows = [_relabel(r, overlay) for r in sub.to_pylist()]
             sub = pa.Table.from_pylist(rows, schema=sub.schema)
-            spill_table(sub.append_column("split", pa.array([pending[r["id"]][1] for r in rows])))
+            add_table(sub.append_column("split", pa.array([pending[r["id"]][1] for r in rows])))
             fresh.update(ids[i] for i in keep)
     missing = set(pending) - fresh
     if missing:
         raise BuildError(f"{len(missing)} released articles have no stored record (e.g. {sorted(missing)[0]}); "
                          f"the previous release folder {prev_dir} is incomplete: restore it and build again")
     for (lang, split, k), parts in sorted(groups.items()):
-        chunk = pa.concat_tables([pq.read_table(p) for p in parts]).sort_by([("id", "ascending")])
+        chunk = pa.concat_tables([pq.read_table(p) if isinstance(p, Path) else p for p in parts]).sort_by([("id", "ascending")])
         rel = f"data/{lang}/{split}-v{version}-{k:05d}.parquet"
         write_parquet(chunk, tmp / rel)
-        for aid, st, src, topics, rh in zip(chunk.column("id").to_pylist(), chunk.column("stance").to_pylist(),
-                                            chunk.column("stance_source").to_pylist(), chunk.column("topics").to_pylist(), _hashes(chunk)):
-            ledger.set_segment(aid, rel, stance=STANCES[st], stance_source=src, topics=topics, record_hash=rh)
+        ledger.set_segments(zip([rel] * chunk.num_rows, [STANCES[st] for st in chunk.column("stance").to_pylist()],
+                                chunk.column("stance_source").to_pylist(), chunk.column("topics").to_pylist(), _hashes(chunk),
+                                chunk.column("id").to_pylist()))
         for p in parts:
-            p.unlink()
+            if isinstance(p, Path):
+                p.unlink()
+
+
+_HELD_ROWS = ROWS_PER_FILE // 4  # rows _write_data keeps in memory before spilling them
+
+
+@lru_cache(maxsize=8)
+def _schema_as_read(schema: pa.Schema) -> pa.Schema:
+    """The schema a table written to Parquet reads back with (list items are named "element")."""
+    buf = pa.BufferOutputStream()
+    pq.write_table(schema.empty_table(), buf)
+    return pq.read_table(buf.getvalue()).schema
 
 
 def _hashes(chunk: pa.Table) -> list[str]:

@@ -23,7 +23,7 @@ from ..builder import Builder, load_builder
 from ..clean import Cleaned, Draft, extract, finish
 from ..clean.repeated_lines import RepeatedLines
 from ..clean.widgets import load_rules
-from ..dedup import signature
+from ..dedup import signatures
 from ..identity import article_id, canonical_url, text_hash, utc_timestamp
 from ..tag import detect, tag_topics
 from ..tag.stance import get_tagger
@@ -241,10 +241,11 @@ def tag_shard(job: Job, shard: Shard, repeated: RepeatedLines) -> StageResult:
             else:
                 articles.append(out)
     rows = []
-    for out in with_stance(articles, tagger):
+    tagged = with_stance(articles, tagger)
+    for out, sig in zip(tagged, signatures([a.text for a in tagged])):  # the shard's signatures in one numpy pass
         row = out.to_dict()
         row["text_hash"] = text_hash(out.text)
-        row["signature"] = signature(out.text)
+        row["signature"] = sig
         rows.append(row)
     res.counts["articles"] += len(rows)
     res.counts["rejected"] += len(rejects)
