@@ -27,11 +27,15 @@ variants) takes the plain ``finditer`` path: the answers never differ.
 """
 from __future__ import annotations
 
+import pickle
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Sequence
 
 import _sre
+
+from ..cache import memo
 
 try:  # Python ≥ 3.11
     from re import _casefix, _constants as _c, _parser as _p
@@ -291,6 +295,35 @@ def _compiled(src: str, flags: int = 0) -> re.Pattern:
     return got
 
 
+def _analyse_all(patterns: Sequence[re.Pattern]):
+    """What a ``MultiScan`` knows of its patterns (plain data and the key automaton:
+    kept in the user cache, as working it out takes ~0.5 s for the topic lists)."""
+    plain: list[int] = []  # patterns that always take the plain path
+    alts: list[tuple[str, int, str]] = []  # (branch, flags, its prefix check) for every branch
+    by_key: dict[str, dict[int, bool]] = {}  # first 1…KEY_CHARS characters → {branch: key is its whole prefix}
+    owner: list[int] = []
+    anchored: list[bool] = []
+    for i, pat in enumerate(patterns):
+        branches = alternatives(pat)
+        analysed = [_analyse(b, pat.flags) for b in branches]
+        usable = [pre is not None and all(_first_chars(seq[0]) is not None for seq in pre) for pre, _ws in analysed]
+        if not all(usable):
+            plain.append(i)  # one branch that may start anywhere: the whole pattern runs plain
+            continue
+        for branch, (pre, ws) in zip(branches, analysed):
+            k = len(alts)
+            alts.append((branch, pat.flags, _trie(pre)))  # compiled when first needed
+            owner.append(i)
+            anchored.append(ws)
+            for seq in pre:
+                whole = all(not t.startswith("(?:") for t in seq) and len(seq) <= KEY_CHARS
+                for key in _keys(seq, KEY_CHARS):
+                    entry = by_key.setdefault(key, {})
+                    entry[k] = entry.get(k, False) or (whole and len(key) == len(seq))
+    keys = _automaton({key: all(anchored[k] for k in branches) for key, branches in by_key.items()}) if by_key else None
+    return plain, alts, owner, anchored, by_key, keys
+
+
 class MultiScan:
     """``finditer_all(text)`` == ``[list(p.finditer(text)) for p in patterns]``: the
     same matches (spans); a match object comes from the top-level branch of the
@@ -301,34 +334,11 @@ class MultiScan:
         presence test): their lists hold at most that one match."""
         self.patterns = list(patterns)
         self.first_only = frozenset(first_only)
-        self.plain: list[int] = []  # patterns that always take the plain path
-        self.alts: list[tuple[str, int, str]] = []  # (branch, flags, its prefix check) for every branch
-        by_key: dict[str, dict[int, bool]] = {}  # first 1…KEY_CHARS characters → {branch: key is its whole prefix}
-        union: dict[bool, list[tuple[str, ...]]] = {True: [], False: []}  # by: starts at a word start
-        owner: list[int] = []
-        anchored: list[bool] = []
-        for i, pat in enumerate(self.patterns):
-            branches = alternatives(pat)
-            analysed = [_analyse(b, pat.flags) for b in branches]
-            usable = [pre is not None and all(_first_chars(seq[0]) is not None for seq in pre) for pre, _ws in analysed]
-            if not all(usable):
-                self.plain.append(i)  # one branch that may start anywhere: the whole pattern runs plain
-                continue
-            for branch, (pre, ws) in zip(branches, analysed):
-                k = len(self.alts)
-                self.alts.append((branch, pat.flags, _trie(pre)))  # compiled when first needed
-                owner.append(i)
-                anchored.append(ws)
-                union[ws] += pre
-                for seq in pre:
-                    whole = all(not t.startswith("(?:") for t in seq) and len(seq) <= KEY_CHARS
-                    for key in _keys(seq, KEY_CHARS):
-                        entry = by_key.setdefault(key, {})
-                        entry[k] = entry.get(k, False) or (whole and len(key) == len(seq))
+        material = pickle.dumps((Path(__file__).read_bytes(), [(p.pattern, p.flags) for p in self.patterns]))
+        self.plain, self.alts, owner, anchored, by_key, self.keys = memo("prescan", material, lambda: _analyse_all(self.patterns))
         self._owner, self._anchored, self._by_key = owner, anchored, by_key
         self._dispatch: dict[tuple[str, bool], tuple] = {}
         self._bound: dict[tuple[str, bool], tuple] = {}
-        self.keys = _automaton({key: all(anchored[k] for k in branches) for key, branches in by_key.items()}) if by_key else None
         self._lower, self._trouble = _case_tables()
         self._table = str.maketrans({chr(k): chr(v) for k, v in self._lower.items()})
 
