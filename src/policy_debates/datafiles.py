@@ -23,9 +23,19 @@ class DataFileError(ValueError):
 
 @lru_cache(maxsize=None)
 def read_sections(path: Path) -> dict[str, tuple[tuple[str, float], ...]]:
+    """``{section: ((pattern, weight), …)}``. Checking every pattern compiles it, which
+    adds up over thousands of lines in every worker: a file whose exact content was
+    read (and checked) before is taken from the user cache."""
+    from .cache import memo
+
+    data = Path(path).read_bytes()
+    return memo("datafile", Path(__file__).read_bytes() + b"\0" + data, lambda: _parse(path, data))
+
+
+def _parse(path: Path, data: bytes) -> dict[str, tuple[tuple[str, float], ...]]:
     sections: dict[str, list[tuple[str, float]]] = {}
     current = None
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    for n, line in enumerate(data.decode("utf-8").splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
