@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -134,7 +134,7 @@ def extract_shard(job: Job, shard: Shard) -> StageResult:
         if isinstance(draft, Rejection):
             rejects.append(draft.to_dict())
             continue
-        drafts.append(asdict(draft))
+        drafts.append(dict(draft.__dict__))  # flat: strings and lists of strings
         res.group_docs[draft.group] += 1
         keys.setdefault(draft.group, []).append(np.fromiter(draft.keys(), dtype=np.uint64))
     res.counts["rejected"] += len(rejects)
