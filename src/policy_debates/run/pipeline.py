@@ -546,9 +546,12 @@ def _write_data(ledger: Ledger, tmp: Path, prev_dir: Path | None, work: Path, sh
         chunk = pa.concat_tables([pq.read_table(p) if isinstance(p, Path) else p for p in parts]).sort_by([("id", "ascending")])
         rel = f"data/{lang}/{split}-v{version}-{k:05d}.parquet"
         write_parquet(chunk, tmp / rel)
-        ledger.set_segments(zip([rel] * chunk.num_rows, [STANCES[st] for st in chunk.column("stance").to_pylist()],
-                                chunk.column("stance_source").to_pylist(), chunk.column("topics").to_pylist(), _hashes(chunk),
-                                chunk.column("id").to_pylist()))
+        for batch in chunk.to_batches(max_chunksize=1000):  # as Python objects, a file's rows would take several times its size
+            batch = pa.Table.from_batches([batch])
+            ledger.set_segments(zip([rel] * batch.num_rows, [STANCES[st] for st in batch.column("stance").to_pylist()],
+                                    batch.column("stance_source").to_pylist(), batch.column("topics").to_pylist(), _hashes(batch),
+                                    batch.column("id").to_pylist()))
+        del chunk
         for p in parts:
             if isinstance(p, Path):
                 p.unlink()
