@@ -167,6 +167,32 @@ class Ledger:
         """(id, segment, language, split) of every live article."""
         return self.db.execute("SELECT id, segment, language, split FROM articles WHERE removed_in IS NULL ORDER BY id")
 
+    # writing a release: which live articles still need a data file, kept in SQLite
+    # (not in Python sets) so that memory does not grow with the number of articles
+    def kept_segments(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT segment FROM articles WHERE removed_in IS NULL AND segment IS NOT NULL ORDER BY segment")]
+
+    def unsegmented_counts(self) -> dict[tuple[str, str], int]:
+        """(language, split) → live articles without a data file."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS claimed (id TEXT PRIMARY KEY)")
+        self.db.execute("DELETE FROM claimed")
+        return {(lang, split): n for lang, split, n in self.db.execute(
+            "SELECT language, split, COUNT(*) FROM articles WHERE removed_in IS NULL AND segment IS NULL GROUP BY language, split")}
+
+    def claim_unsegmented(self, ids: list[str]) -> dict[str, str]:
+        """Of ``ids``, the live articles without a data file that no earlier call claimed:
+        id → split. The first occurrence of an id is the one claimed."""
+        got = dict(self.db.execute(
+            "SELECT id, split FROM articles WHERE removed_in IS NULL AND segment IS NULL "
+            "AND id IN (SELECT value FROM json_each(?)) AND id NOT IN (SELECT id FROM claimed)", (json.dumps(ids),)))
+        self.db.executemany("INSERT INTO claimed (id) VALUES (?)", [(aid,) for aid in got])
+        return got
+
+    def unclaimed(self) -> tuple[int, str | None]:
+        """(how many, the first) live articles without a data file that nothing claimed."""
+        return self.db.execute("SELECT COUNT(*), MIN(id) FROM articles WHERE removed_in IS NULL AND segment IS NULL "
+                               "AND id NOT IN (SELECT id FROM claimed)").fetchone()
+
     def remove_article(self, aid: str, version: str, reason: str) -> None:
         self.db.execute("UPDATE articles SET removed_in = ?, removed_reason = ?, segment = NULL WHERE id = ?", (version, reason, aid))
 

@@ -468,14 +468,7 @@ def _choose_version(settings: BuildSettings, prev: ReleaseRow | None, ch: dict) 
 
 def _write_data(ledger: Ledger, tmp: Path, prev_dir: Path | None, work: Path, shards, version: str, overlay) -> None:
     """Copy clean segments; write every live row without a segment into new ones."""
-    pending: dict[str, tuple[str, str]] = {}
-    kept_segments: set[str] = set()
-    for aid, segment, lang, split in ledger.live_segments():
-        if segment:
-            kept_segments.add(segment)
-        else:
-            pending[aid] = (lang, split)
-    for seg in sorted(kept_segments):
+    for seg in ledger.kept_segments():
         (tmp / seg).parent.mkdir(parents=True, exist_ok=True)
         src = prev_dir / seg
         try:
@@ -490,7 +483,7 @@ def _write_data(ledger: Ledger, tmp: Path, prev_dir: Path | None, work: Path, sh
     # Rows to write are grouped per (language, split, bucket); a bucket is a range of ids
     # sized so that one output file (≈ ROWS_PER_FILE rows) is about all that memory holds:
     # groups stay in memory until they hold _HELD_ROWS rows together, then go to spill files.
-    per_group = Counter(pending.values())
+    per_group = ledger.unsegmented_counts()
     n_buckets = {g: max(1, -(-k // ROWS_PER_FILE)) for g, k in per_group.items()}
 
     def add_table(t: pa.Table) -> None:
@@ -516,31 +509,31 @@ def _write_data(ledger: Ledger, tmp: Path, prev_dir: Path | None, work: Path, sh
                         pq.write_table(part, parts[i])
             held = 0
 
-    fresh: set[str] = set()
     for s in shards:  # rows of this build
         table = _read_part(work, s)
-        rows = []
+        claimed = ledger.claim_unsegmented(table.column("id").to_pylist())
+        rows, seen = [], set()
         for row in table.to_pylist():
-            if row["id"] in pending and row["id"] not in fresh:
-                fresh.add(row["id"])
+            if row["id"] in claimed and row["id"] not in seen:
+                seen.add(row["id"])
                 rows.append(overlay(row))
         if rows:
             t = to_release_table(pa.Table.from_pylist(rows, schema=table.schema))
-            add_table(t.append_column("split", pa.array([pending[r["id"]][1] for r in rows])))
+            add_table(t.append_column("split", pa.array([claimed[r["id"]] for r in rows])))
     if prev_dir is not None:  # old rows whose segment is rewritten (takedowns, relabels, full reprocess)
         for seg in sorted(prev_dir.glob("data/*/*.parquet")):
             ids = pq.read_table(seg, columns=["id"]).column("id").to_pylist()  # the ids first: most segments have none to rewrite
-            keep = [i for i, aid in enumerate(ids) if aid in pending and aid not in fresh]
+            claimed = ledger.claim_unsegmented(ids)
+            keep = [i for i, aid in enumerate(ids) if aid in claimed]
             if not keep:
                 continue
             sub = pq.read_table(seg).take(keep)
             rows = [_relabel(r, overlay) for r in sub.to_pylist()]
             sub = pa.Table.from_pylist(rows, schema=sub.schema)
-            add_table(sub.append_column("split", pa.array([pending[r["id"]][1] for r in rows])))
-            fresh.update(ids[i] for i in keep)
-    missing = set(pending) - fresh
+            add_table(sub.append_column("split", pa.array([claimed[r["id"]] for r in rows])))
+    missing, example = ledger.unclaimed()
     if missing:
-        raise BuildError(f"{len(missing)} released articles have no stored record (e.g. {sorted(missing)[0]}); "
+        raise BuildError(f"{missing} released articles have no stored record (e.g. {example}); "
                          f"the previous release folder {prev_dir} is incomplete: restore it and build again")
     for (lang, split, k), parts in sorted(groups.items()):
         chunk = pa.concat_tables([pq.read_table(p) if isinstance(p, Path) else p for p in parts]).sort_by([("id", "ascending")])
