@@ -19,9 +19,11 @@ import re
 import string
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+import pickle
+from functools import cached_property, lru_cache
 from pathlib import Path
 
+from ..cache import memo
 from ..datafiles import alternation, language_files, read_sections
 from . import prefilter
 
@@ -68,6 +70,30 @@ def _safe_needles(found: set[str] | None) -> tuple[str, ...] | None:
     return tuple(sorted(prefilter.minimal(n.lower() for n in found)))
 
 
+def _facts(patterns: list[str]):
+    """Per pattern: first characters, width, may hold a space, needles; the beginnings
+    index; anchored at the start; the floating patterns' needles. None when the
+    patterns cannot be tried one by one (a backreference, or a pattern that only
+    works inside the alternation)."""
+    try:
+        parsed = [prefilter.parse(p, re.IGNORECASE) for p in patterns]
+    except re.error:
+        return None
+    # the whole alternation numbers groups in a row, which one pattern alone does not
+    if any(prefilter.has_backreference(p) for p in parsed):
+        return None
+    needles = [_safe_needles(prefilter.needles(p)) for p in parsed]
+    by_start: dict[str, set[int]] = defaultdict(set)
+    for i, p in enumerate(parsed):
+        for b in prefilter.beginnings(p, Alternatives._HEAD, _case_safe, single_spaces=True):
+            by_start[b].add(i)
+    starts = [prefilter.anchored_at_start(p) for p in parsed]
+    floating = [ns for ns, a in zip(needles, starts) if not a]
+    floating_needles = tuple(sorted(prefilter.minimal(n for ns in floating for n in ns))) if all(floating) else None
+    return ([prefilter.first_chars(p) for p in parsed], [prefilter.width(p, single_spaces=True) for p in parsed],
+            [prefilter.may_contain(p, " ", re.IGNORECASE) for p in parsed], needles, dict(by_start), starts, floating_needles)
+
+
 @lru_cache(maxsize=None)
 def _class_match(cls: str):
     """The compiled test for one first-character class (a few hundred distinct ones)."""
@@ -89,36 +115,37 @@ class Alternatives:
 
     def __init__(self, patterns):
         self.patterns = sorted({p for p in patterns if p})
-        self.regex = alternation(self.patterns)  # also fails as before on patterns that cannot be combined
-        try:
-            parsed = [prefilter.parse(p, re.IGNORECASE) for p in self.patterns]
-        except re.error:  # a pattern that only works inside the alternation
-            parsed = None
-        # the whole alternation numbers groups in a row, which one pattern alone does not
-        self._alone = parsed is not None and not any(prefilter.has_backreference(p) for p in parsed)
+        # what the patterns' parse says, worked out once per pattern list (user cache):
+        # parsing hundreds of patterns costs every worker of every build ~0.3 s
+        material = pickle.dumps((Path(prefilter.__file__).read_bytes(), Path(__file__).read_bytes(), self.patterns))
+        facts = memo("widgets", material, lambda: _facts(self.patterns))
+        self._alone = facts is not None
         if not self._alone:
+            self.regex = alternation(self.patterns)  # also fails as before on patterns that cannot be combined
             return
+        self._first, self._width, self._spaced, self._needles, by_start, starts, floating_needles = facts
         self._each = [re.compile(p, re.IGNORECASE).fullmatch for p in self.patterns]
-        self._first = [prefilter.first_chars(p) for p in parsed]
-        self._width = [prefilter.width(p, single_spaces=True) for p in parsed]
-        self._spaced = [prefilter.may_contain(p, " ", re.IGNORECASE) for p in parsed]
-        self._needles = [_safe_needles(prefilter.needles(p)) for p in parsed]
-        self._by_start = defaultdict(set)  # lower-cased beginning → patterns
-        for i, p in enumerate(parsed):
-            for b in prefilter.beginnings(p, self._HEAD, _case_safe, single_spaces=True):
-                self._by_start[b].add(i)
+        self._by_start = by_start  # lower-cased beginning → patterns
         # A pattern that may begin with (nearly) any letter fails late, so its needles are
         # checked first; a few only, as each costs about as much as a pattern that fails fast.
         broad = [sum(self._can_begin(i, a) for a in string.ascii_lowercase) > 20 for i in range(len(self.patterns))]
         self._guarded = {i for i, (b, ns) in enumerate(zip(broad, self._needles)) if b and ns and len(ns) <= 8}
         self._by_first: dict = {}  # first character → patterns that can begin with it
         self._picks: dict = {}  # (head, length band, has a space) → patterns to try
-        starts = [prefilter.anchored_at_start(p) for p in parsed]
         self._anchored = [i for i, a in enumerate(starts) if a]
         self._anchored_by_first: dict = {}  # first character → anchored patterns that can begin with it
-        self._floating = alternation(p for p, a in zip(self.patterns, starts) if not a)
-        floating = [ns for ns, a in zip(self._needles, starts) if not a]
-        self._floating_needles = tuple(sorted(prefilter.minimal(n for ns in floating for n in ns))) if all(floating) else None
+        self._floating_needles = floating_needles
+
+    @cached_property
+    def _floating(self):
+        """The patterns not anchored at the start, as one alternation (for ``search``)."""
+        anchored = set(self._anchored)
+        return alternation(p for i, p in enumerate(self.patterns) if i not in anchored)
+
+    @cached_property
+    def regex(self):
+        """The whole alternation, as ``datafiles.alternation`` compiles it."""
+        return alternation(self.patterns)
 
     def fullmatch(self, line: str) -> bool:
         """``bool(regex.fullmatch(line))`` for a non-empty ``normalise_line`` result."""
