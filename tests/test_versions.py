@@ -225,3 +225,31 @@ def test_a_new_gold_label_relabels_the_row_in_a_patch_release(tmp_path, builders
     row = by_title(release_rows(v2.release_dir))["Keeping phone records for a year is not too much to ask"]
     assert (row["stance"], row["stance_score"], row["stance_source"], row["split"]) == (2, 1.0, "gold", oped["split"])
     assert "relabelled (stance) by language: en 1" in (v2.release_dir / "CHANGELOG.md").read_text()
+
+
+def test_unchanged_files_are_not_read_again_and_an_edit_in_place_is_seen(tmp_path, builders, monkeypatch):
+    """An incremental build hashes only files whose size or modification time changed;
+    a file edited in place (same size, new content, new time) is read again."""
+    from policy_debates.run import pipeline
+
+    out = tmp_path / "out"
+    d = drop(tmp_path, "a1_council_vote.txt", "a2_retention_oped.txt")
+    assert build(d, out, builders).version == "1.0.0"
+    hashed: list[str] = []
+    real = pipeline._file_sha
+    monkeypatch.setattr(pipeline, "_file_sha", lambda path, size, limit: hashed.append(Path(path).name) or real(path, size, limit))
+
+    again = build(d, out, builders)
+    assert hashed == [] and again.message.startswith("nothing changed since 1.0.0")
+
+    f = d / "a2_retention_oped.txt"
+    text = f.read_text(encoding="utf-8")
+    edited = text.replace("year", "yeer", 1)  # same length in bytes
+    assert edited != text and len(edited.encode()) == len(text.encode())
+    st = f.stat()
+    f.write_text(edited, encoding="utf-8")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    v2 = build(d, out, builders)
+    assert hashed == ["a2_retention_oped.txt"]
+    # read again and accounted for (a one-word edit leaves a copy of the released article)
+    assert v2.changes["inputs"] == 1 and v2.changes["duplicates"] == 1

@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS texts (text_hash TEXT PRIMARY KEY, id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS bands (band INTEGER NOT NULL, id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS bands_band ON bands (band);
 CREATE TABLE IF NOT EXISTS takedowns (key TEXT PRIMARY KEY, reason TEXT NOT NULL, date TEXT, first_version TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS file_stats (    -- a file seen with this size and mtime is not read again
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS releases (
     version TEXT PRIMARY KEY, built_at TEXT NOT NULL, processed_with TEXT NOT NULL, schema_version INTEGER NOT NULL,
     changes TEXT NOT NULL, counts TEXT NOT NULL, seq INTEGER NOT NULL);
@@ -89,6 +91,27 @@ class Ledger:
     def known_file(self, sha: str) -> bool:
         """Seen before, under any name: a moved or renamed file is not processed again."""
         return self.db.execute("SELECT 1 FROM files WHERE sha256 = ?", (sha,)).fetchone() is not None
+
+    def known_files(self, shas: list[str]) -> set[str]:
+        """``known_file`` for many: the ones seen before."""
+        out: set[str] = set()
+        for k in range(0, len(shas), 5000):
+            out.update(r[0] for r in self.db.execute("SELECT DISTINCT sha256 FROM files WHERE sha256 IN (SELECT value FROM json_each(?))",
+                                                     (json.dumps(shas[k : k + 5000]),)))
+        return out
+
+    def file_stats(self, paths: list[str]) -> dict[str, tuple[int, int, str]]:
+        """path → (size, mtime_ns, sha256) as last hashed."""
+        out: dict[str, tuple[int, int, str]] = {}
+        for k in range(0, len(paths), 5000):
+            out.update((p, (size, mt, sha)) for p, size, mt, sha in self.db.execute(
+                "SELECT path, size, mtime_ns, sha256 FROM file_stats WHERE path IN (SELECT value FROM json_each(?))",
+                (json.dumps(paths[k : k + 5000]),)))
+        return out
+
+    def set_file_stats(self, rows) -> None:
+        """Rows of (path, size, mtime_ns, sha256)."""
+        self.db.executemany("INSERT OR REPLACE INTO file_stats VALUES (?, ?, ?, ?)", rows)
 
     def add_files(self, rows) -> None:
         self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)

@@ -78,13 +78,15 @@ def discover(settings: BuildSettings) -> list[Input]:
     for root in roots:
         prefix = f"{root.name}/" if len(roots) > 1 else ""
         if root.is_file():
-            inputs.append(Input(root.name, str(root), root.stat().st_size))
+            st = root.stat()
+            inputs.append(Input(root.name, str(root), st.st_size, mtime_ns=st.st_mtime_ns))
             continue
         for p in sorted(root.rglob("*")):
             rel = p.relative_to(root).as_posix()
             if any(part.startswith(".") for part in rel.split("/")) or not p.is_file():
                 continue
-            inputs.append(Input(prefix + rel, str(p), p.stat().st_size))
+            st = p.stat()
+            inputs.append(Input(prefix + rel, str(p), st.st_size, mtime_ns=st.st_mtime_ns))
     inputs.sort(key=lambda i: i.relpath)
     return inputs
 
@@ -202,12 +204,22 @@ def _build(settings: BuildSettings, builder: Builder, dataset_dir: Path, ledger:
     inputs = discover(settings)
     if not inputs and prev is None:
         raise BuildError(f"no files under {', '.join(map(str, settings.raw))}; point --raw at the scraped files")
-    hashed = [Input(i.relpath, i.path, i.size, _file_sha(i.path, i.size, settings.max_file_bytes)) for i in inputs]
+    # A file with the size and modification time it had when last hashed is not read again
+    # (as make and rsync judge files): an incremental build reads only what is new.
+    stats = ledger.file_stats([i.path for i in inputs])
+    hashed = []
+    for i in inputs:
+        size, mtime_ns, sha = stats.get(i.path, (None, None, None))
+        if sha is None or size != i.size or mtime_ns != i.mtime_ns:
+            sha = _file_sha(i.path, i.size, settings.max_file_bytes)
+        hashed.append(Input(i.relpath, i.path, i.size, sha, mtime_ns=i.mtime_ns))
+    del stats
     if full:
         todo = hashed
     else:
-        todo = [Input(i.relpath, i.path, i.size, i.sha256, frozenset(ledger.known_units(i.relpath)))
-                for i in hashed if not ledger.known_file(i.sha256)]
+        known = ledger.known_files([i.sha256 for i in hashed])
+        todo = [Input(i.relpath, i.path, i.size, i.sha256, frozenset(ledger.known_units(i.relpath)), i.mtime_ns)
+                for i in hashed if i.sha256 not in known]
     result = BuildResult(builder.name, None, None, full=full)
     result.seconds["discover"] = time.perf_counter() - t0
 
@@ -255,7 +267,7 @@ def _build(settings: BuildSettings, builder: Builder, dataset_dir: Path, ledger:
         return result
     if version is None:
         # Nothing to release; the inputs seen are still accounted for in the ledger.
-        _record_files(ledger, todo, processed_with)
+        _record_files(ledger, todo, processed_with, hashed)
         ledger.stamp_version(prev.version)
         ledger.commit()
         remove_tree(work)
@@ -263,7 +275,7 @@ def _build(settings: BuildSettings, builder: Builder, dataset_dir: Path, ledger:
         result.message = f"nothing changed since {prev.version}: no new version"
         return result
     result.version = version
-    _record_files(ledger, todo, processed_with)
+    _record_files(ledger, todo, processed_with, hashed)
     tmp = dataset_dir / f".tmp-{builder.name}-{version}"
     remove_tree(tmp)
     tmp.mkdir()
@@ -303,8 +315,9 @@ def _group_docs(work: Path, shards: list[Shard]) -> Counter:
     return docs
 
 
-def _record_files(ledger: Ledger, todo: list[Input], processed_with: str) -> None:
+def _record_files(ledger: Ledger, todo: list[Input], processed_with: str, hashed: list[Input]) -> None:
     ledger.add_files([(i.sha256, i.relpath, PENDING, processed_with) for i in todo])
+    ledger.set_file_stats([(i.path, i.size, i.mtime_ns, i.sha256) for i in hashed if i.mtime_ns])
 
 
 def _takedown_keys(builder: Builder, settings: BuildSettings, ledger: Ledger) -> dict[str, tuple[str, str]]:

@@ -36,6 +36,7 @@ class Input:
     size: int
     sha256: str = ""
     known: frozenset = frozenset()  # raw sha256 of units (JSONL lines…) the ledger already has
+    mtime_ns: int = 0  # modification time when discovered (0: unknown)
 
 
 @dataclass(frozen=True)
