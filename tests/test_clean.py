@@ -261,30 +261,12 @@ def test_fix_text_skips_ftfy_only_where_ftfy_changes_nothing():
     assert not uni._ftfy_would_change("A câmara municipal aprovou.")
 
 
-def _plain_scrub(text):
-    count = 0
-
-    def email(_m):
-        nonlocal count
-        count += 1
-        return "[email]"
-
-    def phone(m):
-        nonlocal count
-        if pii._digits(m.group(0)) < 8:
-            return m.group(0)
-        count += 1
-        return "[phone]"
-
-    return pii.PHONE.sub(phone, pii.EMAIL.sub(email, text)), count
-
-
 def test_scrub_pre_checks_change_nothing():
     texts = ["Ruf an: +49 30 1234567", "1 2 3 4 5 6 7 8", "1.600.000 zł", "030/123456", "(555) 123-4567", "a@b.de", "a@b", "2019-2020"]
     rng = random.Random(5)
     texts += ["".join(rng.choice("0123456789 ./()+-@ab\n") for _ in range(rng.randint(0, 30))) for _ in range(30000)]
     for t in texts:
-        assert pii.scrub(t) == _plain_scrub(t), repr(t)
+        assert pii.scrub(t) == pii.replace(t), repr(t)
 
 
 def test_sentence_end_and_word_count_shortcuts():

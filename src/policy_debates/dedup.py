@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .codepoints import WORD, classes
+
 NEAR_THRESHOLD = 0.8
 NUM_PERM = 128
 BANDS, ROWS = 16, 8
@@ -44,7 +46,6 @@ _SHINGLE_MUL = _constants("shingle", SHINGLE, "<u8") | np.uint64(1)
 _A = _constants("perm a", NUM_PERM, "<u4") | np.uint32(1)
 _B = _constants("perm b", NUM_PERM, "<u4")
 _BAND_MUL = _constants("band", ROWS + 1, "<u8") | np.uint64(1)
-_IS_WORD_BMP = np.fromiter((chr(c).isalnum() or c == 0x5F for c in range(0x10000)), bool, 0x10000)  # re's \w
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -57,7 +58,7 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 
 def _is_word(cp: np.ndarray) -> np.ndarray:
-    w = _IS_WORD_BMP[np.minimum(cp, 0xFFFF)]
+    w = classes()[np.minimum(cp, 0xFFFF)] == WORD  # re's \w
     astral = np.flatnonzero(cp > 0xFFFF)
     if len(astral):
         w[astral] = [chr(c).isalnum() for c in cp[astral].tolist()]

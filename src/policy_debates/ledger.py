@@ -88,12 +88,9 @@ class Ledger:
         )
 
     # files and inputs ---------------------------------------------------
-    def known_file(self, sha: str) -> bool:
-        """Seen before, under any name: a moved or renamed file is not processed again."""
-        return self.db.execute("SELECT 1 FROM files WHERE sha256 = ?", (sha,)).fetchone() is not None
-
     def known_files(self, shas: list[str]) -> set[str]:
-        """``known_file`` for many: the ones seen before."""
+        """Of these file hashes, the ones seen before (under any name: a moved or
+        renamed file is not processed again)."""
         out: set[str] = set()
         for k in range(0, len(shas), 5000):
             out.update(r[0] for r in self.db.execute("SELECT DISTINCT sha256 FROM files WHERE sha256 IN (SELECT value FROM json_each(?))",

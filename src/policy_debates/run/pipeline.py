@@ -673,7 +673,9 @@ def _quality(builder: Builder, dataset_dir: Path) -> str:
     h = hashlib.sha256(_processed_with(builder).encode())
     for f in files:
         h.update(f.read_bytes())
-    cache_root = Path(os.environ.get("POLICY_DEBATES_CACHE") or Path.home() / ".cache" / "policy-debates")
+    from ..cache import root
+
+    cache_root = root()
     cache_root.mkdir(parents=True, exist_ok=True)
     cache = cache_root / f"quality-{builder.name}-{h.hexdigest()[:16]}.md"
     if cache.is_file():

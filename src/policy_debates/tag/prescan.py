@@ -51,7 +51,6 @@ CHARS = range(0x20000)
 KEY_CHARS = 12  # candidates are looked up by up to this many characters
 PREFIX_ITEMS = 12  # consuming items per prefix: enough to be selective, few enough for a small scan
 MAX_PREFIXES = 512  # per pattern; more means the pattern is too open to prefilter
-_WORD_START = r"(?<!\w)"
 _ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
 _CATEGORY = {
     _c.CATEGORY_DIGIT: r"\d", _c.CATEGORY_NOT_DIGIT: r"\D", _c.CATEGORY_SPACE: r"\s",
@@ -190,11 +189,6 @@ def prefixes(pattern: re.Pattern) -> list[tuple[str, ...]] | None:
     """Token sequences (regex fragments over lower-cased text) that every match of
     an IGNORECASE ``pattern`` begins with; None when there are none to use."""
     return _analyse(pattern.pattern, pattern.flags)[0]
-
-
-def word_start(pattern: re.Pattern) -> bool:
-    r"""Does every match begin with ``(?<!\w)`` (at the start of a word)?"""
-    return _analyse(pattern.pattern, pattern.flags)[1]
 
 
 @lru_cache(maxsize=None)

@@ -24,32 +24,21 @@ instead of a Python loop over every n-gram (2.5–3 ms per 3.5 KB article; this 
 """
 from __future__ import annotations
 
-from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from ...codepoints import SPACE, WORD, classes
+
 P = 0x100000001B3  # the FNV-1 64-bit prime: odd, so the polynomial hash loses no bits
 M = 0x9E3779B97F4A7C15  # 2**64 / golden ratio, odd: multiply-shift spreads poly() over the buckets
 SALT = {"word": 0x5851F42D4C957F2D, "char": 0xC2B2AE3D27D4EB4F}  # a word "ab" and a char 2-gram "ab" differ
 
-_OTHER, _SPACE, _WORD = 0, 1, 2
 _DOCS_PER_CHUNK = 32  # ~100 000 code points per pass, so the arrays stay in cache; < 2**(31 − bits) for the keys
 
 _M = np.uint64(M)
 _P_INV = pow(P, -1, 2**64)  # P is odd, so it has an inverse mod 2**64
-
-
-@lru_cache(maxsize=1)
-def _classes() -> np.ndarray:
-    """Each code point below U+10000: whitespace as ``str.split`` sees it, ``\\w`` as
-    ``re`` sees it, or other. The last slot stands for everything above U+FFFF."""
-    out = np.zeros(0x10000, np.uint8)
-    for i in range(0xFFFF):
-        c = chr(i)
-        out[i] = _SPACE if c.isspace() else _WORD if (c.isalnum() or c == "_") else _OTHER
-    return out
 
 
 _POW: dict[int, np.ndarray] = {}
@@ -75,11 +64,11 @@ def _keys(docs: list[str], char_range, word_range, bits: int) -> np.ndarray:
     cp = np.frombuffer("\0".join(docs).encode("utf-32-le") + b"\0\0\0\0", np.uint32)
     sep = np.zeros(len(cp), bool)
     sep[np.cumsum(lengths + 1) - 1] = True  # by position, so a NUL inside a text changes nothing
-    cls = _classes()[np.minimum(cp, 0xFFFF)]
-    space = cls == _SPACE
+    cls = classes()[np.minimum(cp, 0xFFFF)]
+    space = cls == SPACE
     cp = np.where(space, np.uint32(32), cp).astype(np.uint64) + np.uint64(1)  # ord() + 1, see poly()
     blank = space | sep
-    word = (cls == _WORD) & ~sep
+    word = (cls == WORD) & ~sep
     doc = np.repeat(np.arange(len(docs), dtype=np.uint32) << np.uint32(bits + 1), lengths + 1)
     n_cp = len(cp)
     pw = _powers(P, n_cp + 1)

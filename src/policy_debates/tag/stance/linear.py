@@ -209,37 +209,17 @@ _FITTED: dict[tuple[str, str, str], object] = {}
 
 
 def _cached_fit(key: tuple, fit):
-    """The fitted model from the user's cache (``$POLICY_DEBATES_CACHE`` or
-    ``~/.cache/policy-debates``), else ``fit()`` once and store it there, so the
-    worker processes of a build and later builds do not train again. Training is
-    deterministic, so a cached model is the model training would give. Never committed."""
-    import os
-    import pickle
-
+    """The fitted model from the user's cache (``policy_debates.cache``), else ``fit()``
+    once and store it there, so the worker processes of a build and later builds do
+    not train again. Training is deterministic, so a cached model is the model
+    training would give. Never committed."""
     import sklearn
 
     from ... import __version__
+    from ...cache import memo
 
     features = (VERSION, CHAR_NGRAMS, WORD_NGRAMS, BITS, _code_fingerprint())  # other features: another model
-    digest = hashlib.sha256(repr((key[1:], features, __version__, sklearn.__version__)).encode()).hexdigest()[:20]
-    root = Path(os.environ.get("POLICY_DEBATES_CACHE") or Path.home() / ".cache" / "policy-debates")
-    path = root / f"linear-{digest}.pkl"
-    if path.is_file():
-        try:
-            with open(path, "rb") as f:
-                return pickle.load(f)
-        except Exception:  # a damaged cache file: train again and replace it
-            pass
-    model = fit()
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump(model, f)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # no writable cache: train in each process
-    return model
+    return memo("linear", repr((key[1:], features, __version__, sklearn.__version__)).encode(), fit)
 
 
 class LinearTagger:
